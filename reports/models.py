@@ -1,0 +1,371 @@
+"""The stakeholders, the reporting cycles and the Annex 1 report.
+
+Only the services in ``reports/services.py`` change a report's state; models hold data,
+constraints and small derived properties, never workflow.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from action_lines.models import ActionLine
+from wsis_portal.db import TimeStampedModel
+
+# --- Reference data -------------------------------------------------------------------
+
+
+class Region(models.Model):
+    """A regional grouping of countries (ITU-D's six regions; see ``fixtures/REGIONS.md``)."""
+
+    code = models.SlugField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Country(models.Model):
+    """A country or territory by its ISO 3166-1 alpha-2 code, with its region."""
+
+    code = models.CharField(_("ISO code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="countries")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[A-Z]{2}$"), name="country_code_iso_alpha2"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StakeholderType(models.TextChoices):
+    GOVERNMENT = "government", _("Government")
+    PRIVATE_SECTOR = "private_sector", _("Private Sector")
+    CIVIL_SOCIETY = "civil_society", _("Civil Society")
+    ACADEMIA = "academia", _("Academia")
+    TECHNICAL_COMMUNITY = "technical_community", _("Technical Community")
+    INTERNATIONAL_ORGANIZATION = "international_organization", _("International Organization")
+
+
+# --- Stakeholders ---------------------------------------------------------------------
+
+
+class Entity(TimeStampedModel):
+    """The organisation a report speaks for."""
+
+    name = models.CharField(_("name"), max_length=255)
+    acronym = models.CharField(_("acronym"), max_length=40, blank=True)
+    stakeholder_type = models.CharField(_("stakeholder type"), max_length=32, choices=StakeholderType.choices)
+    country = models.ForeignKey(
+        Country,
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        related_name="entities",
+        help_text=_("Where the entity is based; international organizations give their headquarters."),
+    )
+    website = models.URLField(_("website"), blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="entities")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("entity")
+        verbose_name_plural = _("entities")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "country", name="entity_unique_name_per_country"),
+        ]
+        indexes = [models.Index(fields=["stakeholder_type"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    @property
+    def region(self) -> Region:
+        return self.country.region
+
+
+class Membership(TimeStampedModel):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        EDITOR = "editor", _("Editor")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.EDITOR)
+
+    class Meta:
+        ordering = ["entity__name", "user__email"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "entity"], name="membership_unique_user_entity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.entity} ({self.get_role_display()})"
+
+
+# --- Reporting cycles -----------------------------------------------------------------
+
+
+class ReportingCycle(TimeStampedModel):
+    """One round of reporting, e.g. "WSIS+20 review 2025". Re-running (WSIS+25) is a new row."""
+
+    class LatePolicy(models.TextChoices):
+        ACCEPT = "accept", _("Accept late submissions and flag them")
+        REFUSE = "refuse", _("Refuse submissions after the deadline")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    opens_at = models.DateTimeField(_("opens at"))
+    deadline = models.DateTimeField(_("deadline"))
+    late_policy = models.CharField(
+        _("late submissions"), max_length=8, choices=LatePolicy.choices, default=LatePolicy.ACCEPT
+    )
+    secretariat_email = models.EmailField(_("secretariat e-mail"))
+    secretariat_address = models.TextField(_("secretariat postal address"), blank=True)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        verbose_name = _("reporting cycle")
+        verbose_name_plural = _("reporting cycles")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__gt=models.F("opens_at")), name="cycle_deadline_after_opening"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_open(self, at=None) -> bool:
+        return self.opens_at <= (at or timezone.now())
+
+    def is_past_deadline(self, at=None) -> bool:
+        return (at or timezone.now()) > self.deadline
+
+
+# --- The report -----------------------------------------------------------------------
+
+
+class Report(TimeStampedModel):
+    """One entity's Annex 1 report for one cycle. The narrative sections are columns;
+    Action Lines, success stories, indicators and the contact are child rows."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        UNDER_REVIEW = "under_review", _("Under review")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        ACCEPTED = "accepted", _("Accepted")
+        PUBLISHED = "published", _("Published")
+
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="reports")
+    cycle = models.ForeignKey(ReportingCycle, on_delete=models.PROTECT, related_name="reports")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_("Incremented on every save; a save based on an older one is refused."),
+    )
+
+    # Annex 1 narrative sections (headings and guidance in reports/template.py).
+    executive_summary = models.TextField(_("I. Executive Summary"), blank=True)
+    digital_strategy = models.TextField(_("III.1 Digital Strategy/Policy"), blank=True)
+    strategic_documents = models.TextField(_("III.2 Strategic Documents/Plans"), blank=True)
+    wsis_mandates = models.TextField(_("III.3 Implementation of WSIS Mandates"), blank=True)
+    indicators_narrative = models.TextField(_("IV. Key Indicators of Progress"), blank=True)
+    challenges_gaps = models.TextField(_("V. Challenges and Gaps"), blank=True)
+    future_vision = models.TextField(_("VI. Future Directions and Vision Beyond 2025"), blank=True)
+
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_late = models.BooleanField(_("late"), default=False)
+    submission_count = models.PositiveIntegerField(_("submissions"), default=0)
+    changes_requested_message = models.TextField(_("changes requested"), blank=True)
+    lines_covered = models.PositiveSmallIntegerField(
+        _("Action Lines covered"), default=0, help_text=_("Lines with content, kept by the services.")
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-updated_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "cycle"], name="report_one_per_entity_and_cycle"),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(submitted_at__isnull=False),
+                name="report_submitted_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cycle", "status"]),
+            models.Index(fields=["submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity.name} — {self.cycle.name}"
+
+    @property
+    def is_editable_by_stakeholders(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.CHANGES_REQUESTED}
+
+
+class ActionLineProgress(TimeStampedModel):
+    """Section II for one Action Line: achievements, challenges, future priorities."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="progress")
+    action_line = models.ForeignKey(ActionLine, on_delete=models.PROTECT, related_name="progress")
+    achievements = models.TextField(_("Achievements"), blank=True)
+    challenges = models.TextField(_("Challenges"), blank=True)
+    future_priorities = models.TextField(_("Future priorities"), blank=True)
+    not_applicable = models.BooleanField(_("Not applicable to our entity"), default=False)
+
+    class Meta:
+        ordering = ["report", "action_line__order"]
+        verbose_name = _("Action Line progress")
+        verbose_name_plural = _("Action Line progress")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "action_line"], name="progress_one_per_report_and_line"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} / {self.action_line_id}"
+
+    @property
+    def has_content(self) -> bool:
+        return any(s.strip() for s in (self.achievements, self.challenges, self.future_priorities))
+
+
+class SuccessStory(TimeStampedModel):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="success_stories")
+    action_line = models.ForeignKey(ActionLine, on_delete=models.PROTECT, related_name="success_stories")
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"))
+    url = models.URLField(_("link"), blank=True, max_length=500)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["report", "action_line__order", "order", "pk"]
+        verbose_name = _("success story")
+        verbose_name_plural = _("success stories")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(year__isnull=True) | models.Q(year__gte=1990, year__lte=2100),
+                name="success_story_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class KeyIndicator(TimeStampedModel):
+    """Section IV: one structured indicator row."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="indicators")
+    indicator = models.CharField(_("indicator"), max_length=300)
+    value = models.CharField(_("value"), max_length=100)
+    unit = models.CharField(_("unit"), max_length=60, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=500, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["report", "order", "pk"]
+        verbose_name = _("key indicator")
+        verbose_name_plural = _("key indicators")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(year__isnull=True) | models.Q(year__gte=1990, year__lte=2100),
+                name="indicator_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.value} {self.unit}".strip()
+
+
+class FollowUpContact(TimeStampedModel):
+    """The person responsible for WSIS follow-up (end of Annex 1)."""
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="contact")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    unit = models.CharField(_("entity unit"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    address = models.TextField(_("address"), blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up contact")
+        verbose_name_plural = _("follow-up contacts")
+
+    def __str__(self) -> str:
+        return self.name or str(_("(no name)"))
+
+
+class Submission(models.Model):
+    """An immutable, numbered snapshot of a report as it was submitted."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="submissions")
+    number = models.PositiveIntegerField(_("number"))
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_late = models.BooleanField(_("late"), default=False)
+    content = models.JSONField(_("content"), help_text=_("The whole report as submitted."))
+
+    class Meta:
+        ordering = ["report", "number"]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="submission_unique_number_per_report"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} #{self.number}"
+
+
+class StatusChange(models.Model):
+    """Audit trail: who moved a report from which status to which, when, and why."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Report.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Report.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["report", "created_at", "pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.from_status} → {self.to_status}"

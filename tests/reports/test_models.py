@@ -1,0 +1,74 @@
+"""Database constraints and derived values of the domain model."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from reports.models import Country, Entity, Region, Report, StakeholderType
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_report_for_the_same_entity_and_cycle_is_refused(report):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Report.objects.create(entity=report.entity, cycle=report.cycle)
+    other_cycle = factories.CycleFactory()
+    assert Report.objects.create(entity=report.entity, cycle=other_cycle).pk
+
+
+@pytest.mark.parametrize(
+    ("code", "region"),
+    [
+        ("KE", "Africa"),
+        ("EG", "Arab States"),
+        ("BR", "Americas"),
+        ("CN", "Asia and the Pacific"),
+        ("KZ", "Commonwealth of Independent States"),
+        ("CH", "Europe"),
+        ("UA", "Europe"),
+        ("TR", "Europe"),
+    ],
+)
+def test_region_is_derived_from_the_country(reference_data, code, region):
+    entity = factories.EntityFactory(country=Country.objects.get(code=code))
+    assert entity.region.name == region
+
+
+def test_every_un_member_state_has_a_region(reference_data):
+    assert Region.objects.count() == 6
+    assert Country.objects.filter(region__isnull=True).count() == 0
+    assert Country.objects.count() >= 195  # 193 member states, Palestine, the Holy See
+
+
+def test_entity_names_are_unique_per_country_whatever_the_case(entity):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entity.objects.create(
+            name=entity.name.upper(), stakeholder_type=StakeholderType.ACADEMIA, country=entity.country
+        )
+    other = Country.objects.get(code="GH")
+    assert Entity.objects.create(
+        name=entity.name, stakeholder_type=StakeholderType.ACADEMIA, country=other
+    ).pk
+
+
+def test_a_cycle_deadline_must_follow_its_opening(reference_data):
+    cycle = factories.CycleFactory.build()
+    cycle.deadline = cycle.opens_at - timedelta(days=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        cycle.save()
+
+
+def test_a_submitted_report_must_have_a_submission_date(report):
+    report.status = Report.Status.SUBMITTED
+    with pytest.raises(IntegrityError), transaction.atomic():
+        report.save()
+
+
+def test_the_2025_cycle_is_loaded_with_the_letters_deadline(reference_data):
+    from reports.models import ReportingCycle
+
+    cycle = ReportingCycle.objects.get(slug="wsis20-2025")
+    assert cycle.deadline.date().isoformat() == "2025-05-30"
+    assert cycle.secretariat_email == "wsis-info@itu.int"

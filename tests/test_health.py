@@ -1,0 +1,38 @@
+"""`/healthz` tells a load balancer whether the database and the broker answer."""
+
+import pytest
+
+from tests.services import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthy_without_a_broker_in_the_embedded_setup(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "not configured: tasks run inline"}
+
+
+@pytest.mark.redis
+def test_healthy_with_a_real_redis_broker(client, settings, redis_url):
+    settings.CELERY_BROKER_URL = redis_url
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["broker"] == "ok"
+
+
+def test_unavailable_when_the_broker_does_not_answer(client, settings):
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["database"] == "ok"
+    assert body["broker"].startswith("error")
+
+
+@pytest.mark.postgres
+def test_the_suite_runs_on_postgresql():
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"

@@ -1,0 +1,98 @@
+"""Settings come from the environment; production values pass `check --deploy`."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3y-for-the-deploy-check-0123456789-abcdefghijklmnopqrstuvwxyz-XYZ",
+    "ALLOWED_HOSTS": "wsis-reports.example.org",
+    "DATABASE_URL": "postgres://wsis:secret@db.example.org:5432/wsis",
+    "CELERY_BROKER_URL": "redis://redis.example.org:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
+}
+
+
+def run_python(code: str, env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL", "DEBUG", "SECRET_KEY"}
+    }
+    clean.update({"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "wsis_portal.settings", **env})
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def settings_values(env: dict[str, str], tmp_path, *names: str) -> list[str]:
+    code = "import django; django.setup(); from django.conf import settings as s; " + "; ".join(
+        f"print(repr({expr}))" for expr in names
+    )
+    done = run_python(code, env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_embedded_defaults_need_nothing_running(tmp_path):
+    db, eager, email = settings_values(
+        {}, tmp_path, "s.DATABASES['default']['ENGINE']", "s.CELERY_TASK_ALWAYS_EAGER", "s.EMAIL_BACKEND"
+    )
+    assert db == "'django.db.backends.sqlite3'"
+    assert eager == "True"
+    assert email == "'django.core.mail.backends.console.EmailBackend'"
+
+
+def test_urls_in_the_environment_configure_postgres_redis_and_smtp(tmp_path):
+    engine, host, eager, broker, backend, port, tls = settings_values(
+        PRODUCTION,
+        tmp_path,
+        "s.DATABASES['default']['ENGINE']",
+        "s.DATABASES['default']['HOST']",
+        "s.CELERY_TASK_ALWAYS_EAGER",
+        "s.CELERY_BROKER_URL",
+        "s.EMAIL_BACKEND",
+        "s.EMAIL_PORT",
+        "s.EMAIL_USE_TLS",
+    )
+    assert engine == "'django.db.backends.postgresql'"
+    assert host == "'db.example.org'"
+    assert eager == "False"
+    assert broker == "'redis://redis.example.org:6379/0'"
+    assert backend == "'django.core.mail.backends.smtp.EmailBackend'"
+    assert (port, tls) == ("587", "True")
+
+
+def test_secret_key_is_required_when_debug_is_off(tmp_path):
+    done = run_python("import django; django.setup()", {"DEBUG": "false"}, tmp_path)
+    assert done.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in done.stderr
+
+
+def test_check_deploy_reports_nothing_with_production_values(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**os.environ, **PRODUCTION, "VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues" in done.stdout
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    import re
+
+    settings_src = (ROOT / "wsis_portal" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_src))
+    example = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^#?\s*([A-Z_]+)=", example, flags=re.MULTILINE))
+    assert read, "no variables found in settings.py"
+    assert read - documented == set(), "undocumented in .env.example"
+    assert documented - read == set(), "documented but never read"
