@@ -183,6 +183,10 @@ class Report(TimeStampedModel):
         default=1,
         help_text=_("Incremented on every save; a save based on an older one is refused."),
     )
+    # Per workspace section (``executive-summary``, ``line-C2``, ``contact`` …): its version, who
+    # saved it last and when. A save based on an older version of *that section* is refused, so
+    # colleagues working on different sections never block each other.
+    section_versions = models.JSONField(_("section versions"), default=dict, blank=True)
 
     # Annex 1 narrative sections (headings and guidance in reports/template.py).
     executive_summary = models.TextField(_("I. Executive Summary"), blank=True)
@@ -337,6 +341,8 @@ class Submission(models.Model):
     )
     is_late = models.BooleanField(_("late"), default=False)
     content = models.JSONField(_("content"), help_text=_("The whole report as submitted."))
+    pdf = models.FileField(_("PDF"), upload_to="submissions/%Y/%m/", blank=True)
+    pdf_pages = models.PositiveIntegerField(_("PDF pages"), null=True, blank=True)
 
     class Meta:
         ordering = ["report", "number"]
@@ -369,3 +375,45 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.from_status} → {self.to_status}"
+
+
+class Delivery(TimeStampedModel):
+    """One piece of delivery work (render a PDF, send one e-mail), kept in the database so that
+    what is pending is visible, can be retried, and survives a broker or worker outage."""
+
+    class Kind(models.TextChoices):
+        RENDER_PDF = "render_pdf", _("Render PDF")
+        SECRETARIAT_EMAIL = "secretariat_email", _("E-mail to the secretariat")
+        RECEIPT_EMAIL = "receipt_email", _("Receipt to the entity")
+        NOTICE_EMAIL = "notice_email", _("Notice to the entity")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="deliveries")
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    context = models.JSONField(
+        _("context"), default=dict, blank=True, help_text=_("E.g. the secretariat's message.")
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    enqueued_at = models.DateTimeField(_("last enqueued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        indexes = [models.Index(fields=["status", "enqueued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.get_status_display()}"

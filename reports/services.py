@@ -1,0 +1,464 @@
+"""Writes: every change to entities, memberships and reports goes through these functions.
+
+Keyword-only, type-hinted, named ``<noun>_<verb>``. Views, forms, admin actions, tasks and
+commands call them; they raise ``ReportError`` subclasses with a message a person can read,
+which views turn into a message where the user is looking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from action_lines.models import ActionLine
+
+from . import snapshot
+from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, Kind, section
+from .models import (
+    ActionLineProgress,
+    Country,
+    Entity,
+    FollowUpContact,
+    KeyIndicator,
+    Membership,
+    Report,
+    ReportingCycle,
+    StatusChange,
+    Submission,
+    SuccessStory,
+)
+
+S = Report.Status
+
+
+# --- Errors ---------------------------------------------------------------------------
+
+
+class ReportError(Exception):
+    """A refused operation; ``str(error)`` is the message to show."""
+
+
+class NotEditable(ReportError):
+    pass
+
+
+class SubmissionRefused(ReportError):
+    pass
+
+
+class IllegalTransition(ReportError):
+    pass
+
+
+class MembershipError(ReportError):
+    pass
+
+
+@dataclass
+class EditConflict(ReportError):
+    """A save based on an older version of the section: nothing was written.
+
+    ``theirs`` holds the section as it is now (what the colleague saved), ``yours`` what
+    this save tried to write, so both can be shown side by side."""
+
+    section_key: str
+    theirs: dict[str, Any]
+    yours: dict[str, Any]
+    current_version: int
+    saved_by: str = ""
+    saved_at: str = ""
+    message: str = field(default="")
+
+    def __post_init__(self) -> None:
+        self.message = _(
+            "A colleague saved this section while you were editing it. Nothing was overwritten: "
+            "compare the two versions below, then save again."
+        )
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- Entities and memberships -----------------------------------------------------------
+
+
+@transaction.atomic
+def entity_create(
+    *,
+    user: AbstractBaseUser,
+    name: str,
+    stakeholder_type: str,
+    country: Country,
+    acronym: str = "",
+    website: str = "",
+) -> Entity:
+    """Create an entity; its creator becomes its owner."""
+    entity = Entity.objects.create(
+        name=name.strip(),
+        acronym=acronym.strip(),
+        stakeholder_type=stakeholder_type,
+        country=country,
+        website=website,
+    )
+    Membership.objects.create(user=user, entity=entity, role=Membership.Role.OWNER)
+    return entity
+
+
+@transaction.atomic
+def entity_update(*, entity: Entity, actor: AbstractBaseUser, **fields: Any) -> Entity:
+    allowed = {"name", "acronym", "stakeholder_type", "country", "website"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    membership_require(entity=entity, user=actor)
+    for name, value in fields.items():
+        setattr(entity, name, value)
+    entity.save(update_fields=[*fields, "updated_at"])
+    return entity
+
+
+def membership_require(*, entity: Entity, user: AbstractBaseUser, owner: bool = False) -> Membership:
+    membership = Membership.objects.filter(entity=entity, user=user).first()
+    if membership is None or (owner and membership.role != Membership.Role.OWNER):
+        raise MembershipError(_("Only the entity's owners can do this."))
+    return membership
+
+
+@transaction.atomic
+def membership_add(
+    *, entity: Entity, user: AbstractBaseUser, role: str = Membership.Role.EDITOR
+) -> Membership:
+    """Add a person to an entity (accepting an invitation); an existing membership is kept."""
+    membership, _created = Membership.objects.get_or_create(entity=entity, user=user, defaults={"role": role})
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, entity: Entity, user: AbstractBaseUser, actor: AbstractBaseUser) -> None:
+    """An owner removes a colleague (or a person leaves). The last owner cannot go."""
+    if actor.pk != user.pk:
+        membership_require(entity=entity, user=actor, owner=True)
+    memberships = list(Membership.objects.select_for_update().filter(entity=entity))
+    target = next((m for m in memberships if m.user_id == user.pk), None)
+    if target is None:
+        return
+    owners = [m for m in memberships if m.role == Membership.Role.OWNER]
+    if target.role == Membership.Role.OWNER and len(owners) == 1:
+        raise MembershipError(_("An entity needs at least one owner: make someone else owner first."))
+    target.delete()
+
+
+# --- The report -------------------------------------------------------------------------
+
+
+def report_get_or_create(*, entity: Entity, cycle: ReportingCycle) -> Report:
+    report, _created = Report.objects.get_or_create(entity=entity, cycle=cycle)
+    return report
+
+
+def section_key_for_line(line: ActionLine) -> str:
+    return f"line-{line.code}"
+
+
+def _lock(report: Report) -> Report:
+    return Report.objects.select_for_update().select_related("cycle", "entity").get(pk=report.pk)
+
+
+def _section_state(report: Report, key: str) -> dict[str, Any]:
+    return report.section_versions.get(key, {"v": 0})
+
+
+def report_section_version(*, report: Report, key: str) -> int:
+    return int(_section_state(report, key).get("v", 0))
+
+
+def _narrative_values(report: Report, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(report, name) for name in names}
+
+
+def _line_values(report: Report, line: ActionLine) -> dict[str, Any]:
+    row = ActionLineProgress.objects.filter(report=report, action_line=line).first()
+    stories = SuccessStory.objects.filter(report=report, action_line=line).order_by("order", "pk")
+    return {
+        "achievements": row.achievements if row else "",
+        "challenges": row.challenges if row else "",
+        "future_priorities": row.future_priorities if row else "",
+        "not_applicable": bool(row and row.not_applicable),
+        "success_stories": [
+            {"title": s.title, "description": s.description, "url": s.url, "year": s.year} for s in stories
+        ],
+    }
+
+
+def _indicator_values(report: Report) -> dict[str, Any]:
+    return {
+        "indicators_narrative": report.indicators_narrative,
+        "indicators": [
+            {name: getattr(i, name) for name, _label in INDICATOR_COLUMNS}
+            for i in KeyIndicator.objects.filter(report=report).order_by("order", "pk")
+        ],
+    }
+
+
+def _contact_values(report: Report) -> dict[str, Any]:
+    contact = FollowUpContact.objects.filter(report=report).first()
+    return {name: getattr(contact, name) if contact else "" for name, _label in CONTACT_FIELDS}
+
+
+def report_section_values(*, report: Report, key: str) -> dict[str, Any]:
+    """The current stored values of one workspace section (what a form starts from)."""
+    if key.startswith("line-"):
+        return _line_values(report, ActionLine.objects.get(code=key.removeprefix("line-")))
+    spec = section(key)
+    if spec.kind is Kind.INDICATORS:
+        return _indicator_values(report)
+    if spec.kind is Kind.CONTACT:
+        return _contact_values(report)
+    return _narrative_values(report, spec.field_names)
+
+
+def _write_line(report: Report, line: ActionLine, data: dict[str, Any]) -> None:
+    ActionLineProgress.objects.update_or_create(
+        report=report,
+        action_line=line,
+        defaults={
+            "achievements": data.get("achievements", ""),
+            "challenges": data.get("challenges", ""),
+            "future_priorities": data.get("future_priorities", ""),
+            "not_applicable": bool(data.get("not_applicable")),
+        },
+    )
+    SuccessStory.objects.filter(report=report, action_line=line).delete()
+    SuccessStory.objects.bulk_create(
+        [
+            SuccessStory(
+                report=report,
+                action_line=line,
+                title=story["title"],
+                description=story.get("description", ""),
+                url=story.get("url", ""),
+                year=story.get("year"),
+                order=order,
+            )
+            for order, story in enumerate(data.get("success_stories", []))
+        ]
+    )
+
+
+def _write_indicators(report: Report, data: dict[str, Any]) -> None:
+    report.indicators_narrative = data.get("indicators_narrative", "")
+    KeyIndicator.objects.filter(report=report).delete()
+    KeyIndicator.objects.bulk_create(
+        [
+            KeyIndicator(
+                report=report,
+                order=order,
+                **{
+                    name: row.get(name) or ("" if name != "year" else None)
+                    for name, _label in INDICATOR_COLUMNS
+                },
+            )
+            for order, row in enumerate(data.get("indicators", []))
+        ]
+    )
+
+
+def _write_contact(report: Report, data: dict[str, Any]) -> None:
+    FollowUpContact.objects.update_or_create(
+        report=report, defaults={name: data.get(name, "") for name, _label in CONTACT_FIELDS}
+    )
+
+
+def _lines_covered(report: Report) -> int:
+    return (
+        ActionLineProgress.objects.filter(report=report, not_applicable=False)
+        .exclude(achievements="", challenges="", future_priorities="")
+        .count()
+    )
+
+
+@transaction.atomic
+def report_save_section(
+    *,
+    report: Report,
+    key: str,
+    data: dict[str, Any],
+    base_version: int,
+    user: AbstractBaseUser,
+    at: datetime | None = None,
+) -> Report:
+    """Save one workspace section (``executive-summary``, ``strategies``, ``line-C2``, ``indicators``,
+    ``contact`` …) from cleaned form data.
+
+    ``base_version`` is the section version the form was loaded with. If a colleague has saved
+    the section since, nothing is written and ``EditConflict`` carries both versions.
+    Saving unchanged data does not bump the version (autosave of an untouched page is a no-op).
+    """
+    locked = _lock(report)
+    if not locked.is_editable_by_stakeholders:
+        raise NotEditable(_("This report has been submitted and can no longer be changed."))
+
+    current = report_section_values(report=locked, key=key)
+    state = _section_state(locked, key)
+    if int(base_version) != int(state.get("v", 0)):
+        if _same(current, data):
+            return locked  # the colleague saved exactly this: nothing to do, no conflict
+        raise EditConflict(
+            section_key=key,
+            theirs=current,
+            yours=data,
+            current_version=int(state.get("v", 0)),
+            saved_by=state.get("by", ""),
+            saved_at=state.get("at", ""),
+        )
+    if _same(current, data):
+        return locked
+
+    if key.startswith("line-"):
+        _write_line(locked, ActionLine.objects.get(code=key.removeprefix("line-")), data)
+        locked.lines_covered = _lines_covered(locked)
+    else:
+        spec = section(key)
+        if spec.kind is Kind.INDICATORS:
+            _write_indicators(locked, data)
+        elif spec.kind is Kind.CONTACT:
+            _write_contact(locked, data)
+        else:
+            for name in spec.field_names:
+                setattr(locked, name, data.get(name, ""))
+
+    now = at or timezone.now()
+    locked.section_versions = {
+        **locked.section_versions,
+        key: {"v": int(state.get("v", 0)) + 1, "by": getattr(user, "email", ""), "at": now.isoformat()},
+    }
+    locked.version += 1
+    locked.save()
+    return locked
+
+
+def _same(current: dict[str, Any], data: dict[str, Any]) -> bool:
+    def norm(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace("\r\n", "\n").strip()
+        if isinstance(value, list):
+            return [norm(v) for v in value]
+        if isinstance(value, dict):
+            return {k: norm(v) for k, v in value.items() if v not in ("", None, [], False)}
+        return value
+
+    return norm({k: current.get(k) for k in data}) == norm(data)
+
+
+@transaction.atomic
+def report_set_language(*, report: Report, language: str) -> Report:
+    locked = _lock(report)
+    locked.language = language
+    locked.save(update_fields=["language", "updated_at"])
+    return locked
+
+
+# --- Submission and review ---------------------------------------------------------------
+
+# Which moves the review workflow allows (stakeholders submit; the secretariat does the rest).
+TRANSITIONS: dict[str, set[str]] = {
+    S.DRAFT: {S.SUBMITTED},
+    S.SUBMITTED: {S.UNDER_REVIEW, S.CHANGES_REQUESTED, S.ACCEPTED},
+    S.UNDER_REVIEW: {S.ACCEPTED, S.CHANGES_REQUESTED, S.SUBMITTED},
+    S.CHANGES_REQUESTED: {S.SUBMITTED},
+    S.ACCEPTED: {S.PUBLISHED, S.UNDER_REVIEW},
+    S.PUBLISHED: {S.ACCEPTED},
+}
+
+
+def _move(report: Report, to_status: str, *, actor: AbstractBaseUser | None, message: str = "") -> None:
+    if to_status not in TRANSITIONS.get(report.status, set()):
+        raise IllegalTransition(
+            _("A report that is “%(current)s” cannot be moved to “%(target)s”.")
+            % {"current": S(report.status).label, "target": S(to_status).label}
+        )
+    StatusChange.objects.create(
+        report=report, from_status=report.status, to_status=to_status, actor=actor, message=message
+    )
+    report.status = to_status
+
+
+@transaction.atomic
+def report_submit(*, report: Report, user: AbstractBaseUser, at: datetime | None = None) -> Submission:
+    """Submit (or resubmit) a report: checks what is missing and the deadline, stores a numbered
+    immutable snapshot, and makes the report read-only for the entity.
+
+    The row lock makes double clicks and two tabs produce one submission: the second one finds
+    the report no longer editable and gets ``NotEditable``."""
+    from . import selectors
+
+    now = at or timezone.now()
+    locked = _lock(report)
+    if not locked.is_editable_by_stakeholders:
+        raise NotEditable(_("This report has already been submitted."))
+    missing = selectors.report_missing_items(report=locked)
+    if missing:
+        raise SubmissionRefused(
+            _("The report is not complete yet: %(items)s.")
+            % {"items": "; ".join(str(m.label) for m in missing)}
+        )
+    late = locked.cycle.is_past_deadline(now)
+    if late and locked.cycle.late_policy == ReportingCycle.LatePolicy.REFUSE:
+        raise SubmissionRefused(
+            _("The deadline of %(cycle)s passed on %(date)s; the secretariat no longer accepts submissions.")
+            % {
+                "cycle": locked.cycle.name,
+                "date": timezone.localtime(locked.cycle.deadline).strftime("%d %B %Y"),
+            }
+        )
+    _move(locked, S.SUBMITTED, actor=user)
+    locked.submission_count += 1
+    locked.submitted_at = now
+    locked.submitted_by = user
+    locked.is_late = late
+    locked.changes_requested_message = ""
+    locked.save()
+    return Submission.objects.create(
+        report=locked,
+        number=locked.submission_count,
+        submitted_at=now,
+        submitted_by=user,
+        is_late=late,
+        content=snapshot.document_for_report(locked),
+    )
+
+
+@transaction.atomic
+def report_request_changes(*, report: Report, actor: AbstractBaseUser, message: str) -> Report:
+    """The secretariat re-opens a submitted report for the entity, saying what to change."""
+    message = (message or "").strip()
+    if not message:
+        raise ReportError(_("Say what should be changed: the message is sent to the entity."))
+    locked = _lock(report)
+    _move(locked, S.CHANGES_REQUESTED, actor=actor, message=message)
+    locked.changes_requested_message = message
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def report_transition(
+    *, report: Report, to_status: str, actor: AbstractBaseUser, message: str = ""
+) -> Report:
+    """Review moves other than submitting and requesting changes: start review, accept,
+    publish, and back. Illegal moves raise ``IllegalTransition``."""
+    if to_status == S.SUBMITTED and report.status in {S.DRAFT, S.CHANGES_REQUESTED}:
+        raise IllegalTransition(_("Only the entity can submit its report."))
+    if to_status == S.CHANGES_REQUESTED:
+        return report_request_changes(report=report, actor=actor, message=message)
+    locked = _lock(report)
+    _move(locked, to_status, actor=actor, message=message)
+    locked.save()
+    return locked
