@@ -46,3 +46,29 @@ def entity(reference_data):
 @pytest.fixture
 def report(entity, cycle):
     return factories.ReportFactory(entity=entity, cycle=cycle)
+
+
+# --- A real SMTP server on loopback ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """An aiosmtpd server on a free loopback port for the whole session (see tests/smtp.py)."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server, settings):
+    """Django's e-mail goes to the loopback SMTP server; the received messages are listed here."""
+    smtp_server.reset()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    return smtp_server

@@ -1,0 +1,16 @@
+"""The landing page in a real browser: what a visitor sees first."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_landing_page_shows_the_deadline_and_how_to_start(page, live_server, reference_data):
+    from tests.factories import CycleFactory
+
+    cycle = CycleFactory(name="WSIS+20 review 2025")
+    page.goto(live_server.url + "/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Your 20-year report")
+    assert cycle.deadline.strftime("%Y") in page.locator(".deadline").inner_text()
+    page.get_by_role("link", name="Start your report").click()
+    page.wait_for_url("**/accounts/signup/")
