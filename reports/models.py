@@ -212,6 +212,9 @@ class Report(TimeStampedModel):
         ordering = ["-submitted_at", "-updated_at"]
         verbose_name = _("report")
         verbose_name_plural = _("reports")
+        permissions = [
+            ("review_report", _("Can review reports (start review, accept, request changes, publish)")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["entity", "cycle"], name="report_one_per_entity_and_cycle"),
             models.CheckConstraint(
@@ -222,6 +225,9 @@ class Report(TimeStampedModel):
         indexes = [
             models.Index(fields=["cycle", "status"]),
             models.Index(fields=["submitted_at"]),
+            # On PostgreSQL, migration 0004 adds two indexes for the secretariat's admin:
+            # ``report_submitted_desc`` (its list order) and ``report_cycle_status_cover`` (the
+            # columns the dashboard reads, so that the wide rows are not).
         ]
 
     def __str__(self) -> str:
@@ -230,6 +236,13 @@ class Report(TimeStampedModel):
     @property
     def is_editable_by_stakeholders(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.CHANGES_REQUESTED}
+
+
+# A line is addressed when it is not marked not applicable and holds some answer (what
+# ``Report.lines_covered`` counts); partial indexes below make filtering and counting on it cheap.
+LINE_ADDRESSED = models.Q(not_applicable=False) & (
+    models.Q(achievements__gt="") | models.Q(challenges__gt="") | models.Q(future_priorities__gt="")
+)
 
 
 class ActionLineProgress(TimeStampedModel):
@@ -249,6 +262,16 @@ class ActionLineProgress(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "action_line"], name="progress_one_per_report_and_line"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["action_line", "report"], condition=LINE_ADDRESSED, name="progress_addressed"
+            ),
+            models.Index(
+                fields=["action_line", "report"],
+                condition=models.Q(not_applicable=True),
+                name="progress_not_applicable",
             ),
         ]
 
@@ -343,6 +366,12 @@ class Submission(models.Model):
     content = models.JSONField(_("content"), help_text=_("The whole report as submitted."))
     pdf = models.FileField(_("PDF"), upload_to="submissions/%Y/%m/", blank=True)
     pdf_pages = models.PositiveIntegerField(_("PDF pages"), null=True, blank=True)
+    pdf_page_map = models.JSONField(
+        _("PDF page map"),
+        default=dict,
+        blank=True,
+        help_text=_("First and last page (0-based) of each section and Action Line in the PDF."),
+    )
 
     class Meta:
         ordering = ["report", "number"]
@@ -417,3 +446,58 @@ class Delivery(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.get_status_display()}"
+
+
+class Compilation(TimeStampedModel):
+    """A compiled PDF of many submitted reports, built by a worker; the same selection over
+    unchanged submissions (same ``fingerprint``) reuses the stored file."""
+
+    class Layout(models.TextChoices):
+        ACTION_LINE = "action-line", _("By Action Line")
+        FULL = "full", _("Full reports")
+
+    class Grouping(models.TextChoices):
+        STAKEHOLDER_TYPE = "stakeholder_type", _("By stakeholder type")
+        REGION = "region", _("By region")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cycle = models.ForeignKey(ReportingCycle, on_delete=models.PROTECT, related_name="compilations")
+    layout = models.CharField(_("layout"), max_length=16, choices=Layout.choices, default=Layout.ACTION_LINE)
+    grouping = models.CharField(
+        _("grouping"),
+        max_length=20,
+        choices=Grouping.choices,
+        default=Grouping.STAKEHOLDER_TYPE,
+        help_text=_("How full reports are grouped."),
+    )
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    progress_message = models.CharField(_("progress"), max_length=200, blank=True)
+    report_count = models.PositiveIntegerField(_("reports"), default=0)
+    page_count = models.PositiveIntegerField(_("pages"), default=0)
+    file = models.FileField(_("file"), upload_to="compilations/%Y/%m/", blank=True)
+    file_size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    enqueued_at = models.DateTimeField(_("last enqueued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("compiled report")
+        verbose_name_plural = _("compiled reports")
+        indexes = [models.Index(fields=["status", "enqueued_at"])]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.get_layout_display()} — {self.cycle}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -22,6 +23,7 @@ from .models import (
     Membership,
     Report,
     ReportingCycle,
+    Submission,
 )
 
 NOT_STARTED = "not_started"
@@ -206,3 +208,136 @@ def report_missing_items(*, report: Report) -> list[Missing]:
             Missing("contact", _("WSIS follow-up contact: a name and a valid e-mail address are needed"))
         )
     return missing
+
+
+# --- The stakeholder workspace ---------------------------------------------------------
+
+
+@dataclass
+class SavedInfo:
+    version: int
+    by: str = ""
+    at: datetime | None = None
+
+
+def section_saved_info(*, report: Report, key: str) -> SavedInfo:
+    """Who saved a workspace section last, and when (from ``Report.section_versions``)."""
+    state = report.section_versions.get(key) or {}
+    at = None
+    if state.get("at"):
+        try:
+            at = datetime.fromisoformat(state["at"])
+        except ValueError:
+            at = None
+    return SavedInfo(version=int(state.get("v", 0)), by=state.get("by", ""), at=at)
+
+
+def workspace_line(*, key: str) -> ActionLine | None:
+    """The Action Line behind a ``line-<CODE>`` section key, with its facilitators."""
+    if not key.startswith("line-"):
+        return None
+    return (
+        ActionLine.objects.select_related("parent")
+        .prefetch_related("facilitators__agency")
+        .filter(code=key.removeprefix("line-"))
+        .first()
+    )
+
+
+def outline_keys(outline: list[OutlineItem]) -> list[str]:
+    """Every workspace page key in reading order (for "previous" and "next")."""
+    keys: list[str] = []
+    for item in outline:
+        keys.append(item.key)
+        for child in item.children:
+            keys.append(child.key)
+            keys.extend(grandchild.key for grandchild in child.children)
+    return keys
+
+
+def outline_states(outline: list[OutlineItem]) -> dict[str, OutlineItem]:
+    """Every outline item by key."""
+    return {
+        item.key: item
+        for top in outline
+        for item in [top, *top.children, *(g for c in top.children for g in c.children)]
+    }
+
+
+def entity_memberships(*, entity: Entity) -> QuerySet[Membership]:
+    return Membership.objects.filter(entity=entity).select_related("user").order_by("-role", "user__email")
+
+
+def submission_for_member(*, user, submission_id: int) -> Submission | None:
+    """A submission if ``user`` belongs to its report's entity; ``None`` otherwise (404)."""
+    return (
+        Submission.objects.select_related("report__entity", "report__cycle", "submitted_by")
+        .filter(pk=submission_id, report__entity__memberships__user=user)
+        .first()
+    )
+
+
+def report_submissions(*, report: Report) -> QuerySet[Submission]:
+    return (
+        Submission.objects.filter(report=report)
+        .select_related("submitted_by")
+        .defer("content")
+        .order_by("-number")
+    )
+
+
+def entity_current(*, user, entity_id: int | None) -> Entity | None:
+    """The entity the person works for now: the one remembered in their session if they still
+    belong to it, else their first one; ``None`` for a person without an entity."""
+    membership = membership_for(user=user, entity_id=entity_id) if entity_id else None
+    if membership is not None:
+        return membership.entity
+    return entities_for_user(user=user).first()
+
+
+def entity_by_id(*, entity_id: int) -> Entity | None:
+    """An entity by id, for pages that check access another way (an invitation's signature)."""
+    return Entity.objects.select_related("country__region").filter(pk=entity_id).first()
+
+
+# --- The secretariat's report page in admin ----------------------------------------------
+
+
+def submission_content(*, report: Report, number: int | None = None) -> tuple[int, dict] | None:
+    """``(number, content)`` of one submission of the report (the latest by default)."""
+    submissions = Submission.objects.filter(report=report)
+    if number is not None:
+        submissions = submissions.filter(number=number)
+    row = submissions.order_by("-number").values_list("number", "content").first()
+    return (row[0], row[1]) if row else None
+
+
+def report_deliveries(*, report: Report) -> QuerySet:
+    """The report's delivery work (PDF rendering, e-mails), newest first."""
+    from django.db import models
+
+    from .models import Delivery
+
+    return (
+        Delivery.objects.filter(report=report)
+        .annotate(submission_number=models.F("submission__number"))
+        .defer("context")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def report_status_changes(*, report: Report) -> QuerySet:
+    """The report's audit trail, oldest first, with who made each move."""
+    from .models import StatusChange
+
+    return StatusChange.objects.filter(report=report).select_related("actor").order_by("created_at", "pk")
+
+
+def outline_next_open(outline: list[OutlineItem]) -> OutlineItem | None:
+    """The first section or line, in template order, that is neither complete nor not applicable."""
+    for item in outline:
+        leaves = [g for c in item.children for g in [c, *c.children]] if item.children else [item]
+        for leaf in leaves:
+            if leaf.state not in {COMPLETE, NOT_APPLICABLE}:
+                return leaf
+    return None

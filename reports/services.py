@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from . import snapshot
+from . import delivery, snapshot
 from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, Kind, section
 from .models import (
     ActionLineProgress,
@@ -425,7 +425,7 @@ def report_submit(*, report: Report, user: AbstractBaseUser, at: datetime | None
     locked.is_late = late
     locked.changes_requested_message = ""
     locked.save()
-    return Submission.objects.create(
+    submission = Submission.objects.create(
         report=locked,
         number=locked.submission_count,
         submitted_at=now,
@@ -433,6 +433,8 @@ def report_submit(*, report: Report, user: AbstractBaseUser, at: datetime | None
         is_late=late,
         content=snapshot.document_for_report(locked),
     )
+    delivery.submission_deliveries_create(submission=submission)
+    return submission
 
 
 @transaction.atomic
@@ -445,6 +447,7 @@ def report_request_changes(*, report: Report, actor: AbstractBaseUser, message: 
     _move(locked, S.CHANGES_REQUESTED, actor=actor, message=message)
     locked.changes_requested_message = message
     locked.save()
+    delivery.changes_notice_create(report=locked, message=message)
     return locked
 
 
@@ -462,3 +465,14 @@ def report_transition(
     _move(locked, to_status, actor=actor, message=message)
     locked.save()
     return locked
+
+
+def report_mark_line_not_applicable(
+    *, report: Report, key: str, not_applicable: bool, base_version: int, user: AbstractBaseUser
+) -> Report:
+    """Mark an Action Line (``line-<CODE>``) not applicable, or applicable again, in one click.
+    The answers already typed are kept; the version check is the same as for any save."""
+    if not key.startswith("line-"):
+        raise ValueError(f"not an Action Line section: {key}")
+    data = {**report_section_values(report=report, key=key), "not_applicable": bool(not_applicable)}
+    return report_save_section(report=report, key=key, data=data, base_version=base_version, user=user)

@@ -1,13 +1,664 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The stakeholder's pages: landing, entity, members and invitations, the report workspace,
+preview, submission.
 
-from . import annex, selectors
+Thin views: forms clean the input, services write, selectors read. Every report, entity and
+submission is fetched through a selector *with the user*, so another entity's ids answer 404.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from action_lines.models import ActionLine
+
+from . import annex, forms, invitations, selectors, services, snapshot, stash
+from .models import Report
+from .rendering import document_context
+
+logger = logging.getLogger(__name__)
+
+SESSION_ENTITY = "reports.entity_id"
+AJAX_HEADER = "XMLHttpRequest"
+AUTOSAVE_SECONDS = 30
 
 
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == AJAX_HEADER
+
+
+def _report_or_404(request: HttpRequest, report_id: int) -> Report:
+    report = selectors.report_for_member(user=request.user, report_id=report_id)
+    if report is None:
+        raise Http404(_("No such report."))
+    return report
+
+
+def _section_or_404(key: str) -> tuple[annex.Section, ActionLine | None]:
+    if key.startswith("line-"):
+        line = selectors.workspace_line(key=key)
+        if line is None:
+            raise Http404(_("No such Action Line."))
+        return annex.section("action-lines"), line
+    spec = annex.SECTIONS_BY_KEY.get(key)
+    if spec is None:
+        raise Http404(_("No such section."))
+    return spec, None
+
+
+def _remember_entity(request: HttpRequest, entity_id: int) -> None:
+    if request.session.get(SESSION_ENTITY) != entity_id:
+        request.session[SESSION_ENTITY] = entity_id
+
+
+def _clock(moment) -> str:
+    return date_format(timezone.localtime(moment), "H:i")
+
+
+def _section_url(report_id: int, key: str) -> str:
+    return reverse("reports:section", kwargs={"report_id": report_id, "key": key})
+
+
+def _login_url(next_url: str) -> str:
+    return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+
+
+def _pdf_url(submission_id: int) -> str | None:
+    """The PDF download, once the PDF part of the portal provides it."""
+    try:
+        return reverse("reports:submission_pdf", kwargs={"pk": submission_id})
+    except NoReverseMatch:
+        return None
+
+
+def _workspace_context(request: HttpRequest, report: Report, *, current_key: str = "") -> dict[str, Any]:
+    outline = selectors.report_outline(report=report)
+    entities = list(selectors.entities_for_user(user=request.user))
+    return {
+        "report": report,
+        "entity": report.entity,
+        "cycle": report.cycle,
+        "footer_cycle": report.cycle,
+        "outline": outline,
+        "progress": selectors.outline_progress(outline),
+        "entities": entities,
+        "current_key": current_key,
+        "editable": report.is_editable_by_stakeholders,
+    }
+
+
+# --- Landing page and blank template ------------------------------------------------------------
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Landing page: what the report is, who files it, the open cycle's deadline."""
+    """Landing page: what the report is for, who files it, the open cycle's deadline, how to start."""
+    cycle = selectors.cycle_current()
     return render(
         request,
         "reports/home.html",
-        {"cycle": selectors.cycle_current(), "sections": annex.SECTIONS},
+        {
+            "cycle": cycle,
+            "footer_cycle": cycle,
+            "sections": annex.SECTIONS,
+            "days_left": (cycle.deadline - timezone.now()).days if cycle else None,
+            "lines": ActionLine.objects.in_template_order().select_related("parent"),
+        },
     )
+
+
+def _blank_document(cycle) -> dict[str, Any]:
+    """A report document with writing lines in every answer, so that the one document template
+    prints every heading and question of Annex 1 with room to draft."""
+    short, lines = "_" * 24, "\n".join(["_" * 56] * 4)
+    return {
+        "entity": {
+            "name": _("Name of the entity"),
+            "acronym": "",
+            "stakeholder_type_label": short,
+            "country_name": short,
+            "region_name": short,
+        },
+        "cycle": {"name": cycle.name} if cycle else {},
+        "narrative": dict.fromkeys(annex.NARRATIVE_FIELDS, lines),
+        "action_lines": [
+            {
+                "code": line.code,
+                "not_applicable": False,
+                "success_stories": [{"title": short, "description": lines, "url": "", "year": None}],
+                **{question.name: lines for question in annex.ACTION_LINE_QUESTIONS},
+            }
+            for line in ActionLine.objects.in_template_order()
+        ],
+        "indicators": [
+            dict.fromkeys((name for name, _label in annex.INDICATOR_COLUMNS), "") for _row in range(5)
+        ],
+        "contact": dict.fromkeys((name for name, _label in annex.CONTACT_FIELDS), short),
+    }
+
+
+@require_GET
+def blank_template(request: HttpRequest) -> HttpResponse:
+    """The Annex 1 template with nothing filled in, to print and draft offline."""
+    cycle = selectors.cycle_current()
+    return render(
+        request,
+        "reports/blank_template.html",
+        {"cycle": cycle, "footer_cycle": cycle, **document_context(_blank_document(cycle))},
+    )
+
+
+# --- After login: where does this person work? -------------------------------------------------
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """Where login sends people: their entity's report, or "create your entity" first."""
+    entity = selectors.entity_current(user=request.user, entity_id=request.session.get(SESSION_ENTITY))
+    if entity is None and request.user.is_staff:
+        return redirect("admin:index")  # the secretariat works in admin
+    if entity is None:
+        messages.info(request, _("Welcome! First, tell us which entity you report for."))
+        return redirect("reports:entity_create")
+    cycle = selectors.cycle_current()
+    if cycle is None:
+        return render(request, "reports/no_cycle.html", {"entity": entity})
+    report = services.report_get_or_create(entity=entity, cycle=cycle)
+    _remember_entity(request, entity.pk)
+    return redirect("reports:workspace", report_id=report.pk)
+
+
+# --- Entities ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entity_create(request: HttpRequest) -> HttpResponse:
+    form = forms.EntityForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        entity = services.entity_create(user=request.user, **form.cleaned_data)
+        _remember_entity(request, entity.pk)
+        messages.success(
+            request, _("%(entity)s is registered and you are its owner.") % {"entity": entity.name}
+        )
+        return redirect("reports:start")
+    return render(
+        request,
+        "reports/entity_form.html",
+        {"form": form, "creating": True, "entities": list(selectors.entities_for_user(user=request.user))},
+    )
+
+
+def _membership_or_404(request: HttpRequest, entity_id: int):
+    membership = selectors.membership_for(user=request.user, entity_id=entity_id)
+    if membership is None:
+        raise Http404(_("No such entity."))
+    return membership
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entity_edit(request: HttpRequest, entity_id: int) -> HttpResponse:
+    membership = _membership_or_404(request, entity_id)
+    entity = membership.entity
+    form = forms.EntityForm(
+        request.POST if request.method == "POST" else None,
+        instance=selectors.entity_by_id(entity_id=entity.pk),
+    )
+    if request.method == "POST" and form.is_valid():
+        services.entity_update(entity=entity, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("The entity's profile is saved."))
+        return redirect("reports:entity_edit", entity_id=entity.pk)
+    return render(
+        request,
+        "reports/entity_form.html",
+        {"form": form, "entity": entity, "membership": membership, "creating": False},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entity_members(request: HttpRequest, entity_id: int) -> HttpResponse:
+    membership = _membership_or_404(request, entity_id)
+    entity = membership.entity
+    is_owner = membership.role == membership.Role.OWNER
+    form = forms.InvitationForm(request.POST if request.method == "POST" else None)
+    members = list(selectors.entity_memberships(entity=entity))
+    if request.method == "POST":
+        if not is_owner:
+            raise Http404(_("Only the entity's owners invite colleagues."))
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            if any(m.user.email.lower() == email for m in members):
+                form.add_error("email", _("%(email)s is already a member.") % {"email": email})
+            else:
+                try:
+                    invitations.invitation_send(entity=entity, email=email, inviter=request.user)
+                except (smtplib.SMTPException, OSError):
+                    logger.exception("invitation e-mail to %s failed", email)
+                    form.add_error(
+                        "email",
+                        _("The e-mail could not be sent just now. Nothing was lost: try again in a moment."),
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("Invitation sent to %(email)s. The link is valid for 14 days.") % {"email": email},
+                    )
+                    return redirect("reports:entity_members", entity_id=entity.pk)
+    return render(
+        request,
+        "reports/entity_members.html",
+        {"entity": entity, "membership": membership, "is_owner": is_owner, "members": members, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, entity_id: int, user_id: int) -> HttpResponse:
+    membership = _membership_or_404(request, entity_id)
+    target = next(
+        (m for m in selectors.entity_memberships(entity=membership.entity) if m.user_id == user_id), None
+    )
+    if target is None:
+        raise Http404(_("No such member."))
+    try:
+        services.membership_remove(entity=membership.entity, user=target.user, actor=request.user)
+    except services.MembershipError as error:
+        messages.error(request, str(error))
+        return redirect("reports:entity_members", entity_id=entity_id)
+    if target.user_id == request.user.pk:
+        request.session.pop(SESSION_ENTITY, None)
+        messages.success(request, _("You left %(entity)s.") % {"entity": membership.entity.name})
+        return redirect("reports:start")
+    messages.success(
+        request,
+        _("%(email)s no longer has access to %(entity)s.")
+        % {"email": target.user.email, "entity": membership.entity.name},
+    )
+    return redirect("reports:entity_members", entity_id=entity_id)
+
+
+@login_required
+@require_POST
+def entity_switch(request: HttpRequest, entity_id: int) -> HttpResponse:
+    membership = _membership_or_404(request, entity_id)
+    _remember_entity(request, membership.entity_id)
+    messages.info(request, _("You are now working for %(entity)s.") % {"entity": membership.entity.name})
+    return redirect("reports:start")
+
+
+# --- Invitations --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invite = invitations.invitation_read(token)
+    except invitations.InvitationError as error:
+        return render(request, "reports/invitation.html", {"error": str(error)}, status=410)
+    entity = selectors.entity_by_id(entity_id=invite.entity_id)
+    if entity is None:
+        return render(
+            request,
+            "reports/invitation.html",
+            {"error": _("The entity you were invited to no longer exists.")},
+            status=410,
+        )
+    context: dict[str, Any] = {"invite": invite, "entity": entity, "token": token}
+    if not request.user.is_authenticated:
+        here = request.get_full_path()
+        context["login_url"] = _login_url(here)
+        context["signup_url"] = f"{reverse('account_signup')}?{urlencode({'next': here})}"
+        return render(request, "reports/invitation.html", context)
+    if selectors.membership_for(user=request.user, entity_id=entity.pk):
+        _remember_entity(request, entity.pk)
+        messages.info(request, _("You are already a member of %(entity)s.") % {"entity": entity.name})
+        return redirect("reports:start")
+    if not invitations.user_has_email(request.user, invite.email):
+        context["error"] = invitations.wrong_person_message(invite, request.user)
+        return render(request, "reports/invitation.html", context, status=403)
+    if request.method == "POST":
+        invitations.invitation_accept(invitation=invite, user=request.user)
+        _remember_entity(request, entity.pk)
+        messages.success(request, _("Welcome to %(entity)s's report.") % {"entity": entity.name})
+        return redirect("reports:start")
+    return render(request, "reports/invitation.html", context)
+
+
+# --- The workspace ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def workspace(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report_or_404(request, report_id)
+    _remember_entity(request, report.entity_id)
+    context = _workspace_context(request, report)
+    context["missing"] = selectors.report_missing_items(report=report)
+    context["submissions"] = list(selectors.report_submissions(report=report)[:1])
+    context["next_open"] = selectors.outline_next_open(context["outline"])
+    return render(request, "reports/workspace.html", context)
+
+
+def _section_anonymous(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
+    """No valid session: a GET goes to the login page; a POST keeps the text first (see
+    ``reports/stash.py``) and then goes to the login page, which brings the person back."""
+    login_url = _login_url(_section_url(report_id, key))
+    if request.method != "POST":
+        return redirect(login_url)
+    message = _(
+        "Your session had expired, so your text is not saved yet, but it is kept: log in and it "
+        "will be back in the form, ready to save."
+    )
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse(
+            {"ok": False, "expired": True, "message": message, "login_url": login_url}, status=401
+        )
+    else:
+        messages.warning(request, message)
+        response = redirect(login_url)
+    stash.stash_put(request, response, report_id=report_id, key=key)
+    return response
+
+
+def _saved_payload(report: Report, key: str) -> dict[str, Any]:
+    outline = selectors.report_outline(report=report)
+    info = selectors.section_saved_info(report=report, key=key)
+    now = _clock(timezone.now())
+    return {
+        "ok": True,
+        "version": info.version,
+        "saved_at": now,
+        "message": _("Saved at %(time)s") % {"time": now},
+        "progress": selectors.outline_progress(outline),
+        "states": {
+            k: {"state": item.state, "label": str(item.state_label)}
+            for k, item in selectors.outline_states(outline).items()
+        },
+    }
+
+
+def _render_section(
+    request: HttpRequest,
+    report: Report,
+    key: str,
+    spec: annex.Section,
+    line: ActionLine | None,
+    editor: forms.SectionEditor,
+    stored: dict[str, Any],
+    *,
+    conflict: services.EditConflict | None = None,
+    restored: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    context = _workspace_context(request, report, current_key=key)
+    keys = selectors.outline_keys(context["outline"])
+    position = keys.index(key) if key in keys else 0
+    saved = selectors.section_saved_info(report=report, key=key)
+    conflict_info = None
+    if conflict is not None:
+        conflict_info = {"by": conflict.saved_by, "at": saved.at, "theirs": conflict.theirs}
+    context.update(
+        {
+            "spec": spec,
+            "line": line,
+            "key": key,
+            "editor": editor,
+            "rows": editor.rows(conflict.theirs if conflict else None),
+            "conflict": conflict_info,
+            "restored": restored,
+            "saved": saved,
+            "state": selectors.outline_states(context["outline"]).get(key),
+            "previous_key": keys[position - 1] if position > 0 else None,
+            "next_key": keys[position + 1] if position + 1 < len(keys) else None,
+            "indicator_examples": annex.INDICATOR_EXAMPLES,
+            "not_applicable": bool(stored.get("not_applicable")),
+            "not_applicable_label": annex.NOT_APPLICABLE_LABEL,
+            "stories_title": annex.SUCCESS_STORIES_TITLE,
+            "stories_guidance": annex.SUCCESS_STORIES_GUIDANCE,
+            "indicators_title": _("Key indicators, one per row"),
+            "indicators_guidance": _(
+                "Start typing an indicator's name to see the template's examples. Rows left empty "
+                "are ignored; tick “Remove when saving” to delete a row."
+            ),
+            "autosave_seconds": AUTOSAVE_SECONDS,
+        }
+    )
+    return render(request, "reports/section.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def section(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _section_anonymous(request, report_id, key)
+    report = _report_or_404(request, report_id)
+    spec, line = _section_or_404(key)
+    if spec.kind is annex.Kind.ACTION_LINES and line is None:
+        if request.method == "POST":
+            return redirect(_section_url(report.pk, key))
+        context = _workspace_context(request, report, current_key=key)
+        context.update({"spec": spec, "lines": selectors.outline_states(context["outline"])[key]})
+        return render(request, "reports/section_lines.html", context)
+    _remember_entity(request, report.entity_id)
+    editable = report.is_editable_by_stakeholders
+    version = services.report_section_version(report=report, key=key)
+    values = services.report_section_values(report=report, key=key)
+
+    if request.method == "GET":
+        kept = stash.stash_get(request, report_id=report.pk, key=key) if editable else None
+        editor = forms.SectionEditor(
+            key=key, values=values, version=version, data=kept, spec=spec, line=line, disabled=not editable
+        )
+        if kept is not None:
+            editor.is_valid()  # show any message on the kept text right away
+        return _render_section(request, report, key, spec, line, editor, values, restored=kept is not None)
+
+    if not editable:
+        message = _("This report has been submitted and can no longer be changed.")
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "message": message}, status=409)
+        messages.info(request, message)
+        return redirect("reports:submitted", report_id=report.pk)
+
+    editor = forms.SectionEditor(
+        key=key, values=values, version=version, data=request.POST, spec=spec, line=line
+    )
+    if not editor.is_valid():
+        if _wants_json(request):
+            errors = editor.errors()
+            first = next(iter(errors.items()), ("", [""]))
+            return JsonResponse(
+                {
+                    "ok": False,
+                    "errors": errors,
+                    "message": _("Not saved: %(field)s — %(error)s")
+                    % {"field": first[0], "error": first[1][0]},
+                },
+                status=400,
+            )
+        messages.error(
+            request, _("Not saved yet: please correct the fields marked below. Your text is kept.")
+        )
+        return _render_section(request, report, key, spec, line, editor, values, status=400)
+
+    try:
+        saved = services.report_save_section(
+            report=report, key=key, data=editor.cleaned(), base_version=editor.base_version, user=request.user
+        )
+    except services.EditConflict as conflict:
+        if _wants_json(request):
+            return JsonResponse(
+                {
+                    "ok": False,
+                    "conflict": True,
+                    "message": _(
+                        "Not saved: a colleague saved this section while you were editing it. Nothing "
+                        "was overwritten. Compare the two versions, then save again."
+                    ),
+                    "saved_by": conflict.saved_by,
+                },
+                status=409,
+            )
+        report.refresh_from_db(fields=["section_versions", "version", "status"])
+        data = request.POST.copy()
+        data["base_version"] = str(conflict.current_version)
+        editor = forms.SectionEditor(key=key, values=values, version=version, data=data, spec=spec, line=line)
+        editor.is_valid()
+        return _render_section(
+            request, report, key, spec, line, editor, values, conflict=conflict, status=409
+        )
+    except services.NotEditable as error:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "message": str(error)}, status=409)
+        messages.info(request, str(error))
+        return redirect("reports:submitted", report_id=report.pk)
+
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse(_saved_payload(saved, key))
+    else:
+        messages.success(request, _("Saved at %(time)s.") % {"time": _clock(timezone.now())})
+        target = key
+        if request.POST.get("after") == "next":
+            keys = selectors.outline_keys(selectors.report_outline(report=saved))
+            position = keys.index(key)
+            target = keys[position + 1] if position + 1 < len(keys) else key
+        response = redirect(_section_url(report.pk, target))
+    stash.stash_clear(request, response, report_id=report.pk, key=key)
+    return response
+
+
+@login_required
+@require_POST
+def line_not_applicable(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
+    report = _report_or_404(request, report_id)
+    _spec, line = _section_or_404(key)
+    if line is None:
+        raise Http404(_("No such Action Line."))
+    form = forms.NotApplicableForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That did not work: reload the page and try again."))
+        return redirect(_section_url(report.pk, key))
+    marking = form.cleaned_data["not_applicable"]
+    try:
+        services.report_mark_line_not_applicable(
+            report=report,
+            key=key,
+            not_applicable=marking,
+            base_version=form.cleaned_data["base_version"],
+            user=request.user,
+        )
+    except services.EditConflict:
+        messages.error(
+            request,
+            _("A colleague saved this Action Line meanwhile. Check what they wrote, then try again."),
+        )
+        return redirect(_section_url(report.pk, key))
+    except services.NotEditable as error:
+        messages.info(request, str(error))
+        return redirect("reports:submitted", report_id=report.pk)
+    if marking:
+        messages.success(request, _("%(line)s is marked not applicable.") % {"line": line.label})
+    else:
+        messages.success(request, _("%(line)s applies to your entity again.") % {"line": line.label})
+    return redirect(_section_url(report.pk, key))
+
+
+# --- Preview, submission ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def preview(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report_or_404(request, report_id)
+    context = _workspace_context(request, report)
+    context.update(document_context(snapshot.document_for_report(report)))
+    context["missing"] = selectors.report_missing_items(report=report)
+    return render(request, "reports/preview.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report_or_404(request, report_id)
+    if not report.is_editable_by_stakeholders:
+        messages.info(request, _("This report has already been submitted; here it is."))
+        return redirect("reports:submitted", report_id=report.pk)
+    form = forms.SubmitForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = services.report_submit(report=report, user=request.user)
+        except services.NotEditable:
+            messages.info(
+                request,
+                _(
+                    "This report had already been submitted (by a second click or another tab). "
+                    "It was submitted once."
+                ),
+            )
+            return redirect("reports:submitted", report_id=report.pk)
+        except services.SubmissionRefused as error:
+            form.add_error(None, str(error))
+        else:
+            text = _("Your report is submitted: submission no. %(number)d, %(date)s.") % {
+                "number": submission.number,
+                "date": date_format(timezone.localtime(submission.submitted_at), "DATETIME_FORMAT"),
+            }
+            if submission.is_late:
+                text += " " + _("It arrived after the deadline and is marked late.")
+            messages.success(request, text)
+            return redirect("reports:submission", pk=submission.pk)
+    context = _workspace_context(request, report, current_key="submit")
+    context.update(
+        {
+            "form": form,
+            "missing": selectors.report_missing_items(report=report),
+            "past_deadline": report.cycle.is_past_deadline(),
+            "refuses_late": report.cycle.late_policy == report.cycle.LatePolicy.REFUSE,
+        }
+    )
+    return render(request, "reports/submit.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def submitted(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _report_or_404(request, report_id)
+    latest = selectors.report_submissions(report=report).first()
+    if latest is None:
+        return redirect("reports:workspace", report_id=report.pk)
+    return redirect("reports:submission", pk=latest.pk)
+
+
+@login_required
+@require_GET
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = selectors.submission_for_member(user=request.user, submission_id=pk)
+    if submission is None:
+        raise Http404(_("No such submission."))
+    report = submission.report
+    context = {
+        "submission": submission,
+        "report": report,
+        "entity": report.entity,
+        "footer_cycle": report.cycle,
+        "submissions": list(selectors.report_submissions(report=report)),
+        "pdf_url": _pdf_url(submission.pk),
+        **document_context(submission.content),
+    }
+    return render(request, "reports/submission.html", context)

@@ -72,3 +72,91 @@ def mailbox(smtp_server, settings):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     return smtp_server
+
+
+# --- The submission pipeline: reports filled for rendering and delivery -------------------------
+
+
+@pytest.fixture
+def fill_report():
+    """``fill_report(report, text=…)`` writes an answer into every field of the report (every
+    Action Line, a success story per line, indicators, the contact) and returns the report.
+
+    ``text`` is a string (each field gets it, prefixed with the field's name) or a callable
+    ``text(field_name) -> str``. Rows are written directly, like a colleague who typed it all."""
+    from action_lines.models import ActionLine
+    from reports.annex import NARRATIVE_FIELDS
+
+    def fill(
+        report, *, text="Twenty years of progress", language="en", contact_email="focal.point@example.org"
+    ):
+        say = text if callable(text) else (lambda name: f"{name}: {text}")
+        for name in NARRATIVE_FIELDS:
+            setattr(report, name, say(name))
+        report.language = language
+        lines = list(ActionLine.objects.in_template_order())
+        for line in lines:
+            factories.ProgressFactory(
+                report=report,
+                action_line=line,
+                achievements=say(f"{line.code} achievements"),
+                challenges=say(f"{line.code} challenges"),
+                future_priorities=say(f"{line.code} priorities"),
+            )
+            factories.SuccessStoryFactory(
+                report=report,
+                action_line=line,
+                title=say(f"{line.code} story")[:300],
+                description=say(f"{line.code} story description"),
+                url="https://example.org/story",
+            )
+        for n in range(3):
+            factories.IndicatorFactory(
+                report=report,
+                indicator=say(f"indicator {n}")[:300],
+                value=say("value")[:100],
+                unit=say("unit")[:60],
+                source=say("source")[:500],
+                note=say("note"),
+                order=n,
+            )
+        factories.ContactFactory(
+            report=report,
+            name=say("contact name")[:200],
+            position=say("position")[:200],
+            unit=say("unit")[:200],
+            email=contact_email,
+            phone=say("phone")[:50],
+            address=say("address"),
+        )
+        report.lines_covered = len(lines)
+        report.save()
+        return report
+
+    return fill
+
+
+def _celery_reset_pools(app) -> None:
+    from kombu import pools
+
+    app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()
+
+
+@pytest.fixture
+def celery_broker():
+    """``celery_broker(url)`` makes this process publish tasks to a real broker instead of running
+    them inline (what the web process does in production); restored afterwards."""
+    from wsis_portal.celery import app
+
+    saved = {name: app.conf[name] for name in ("broker_url", "task_always_eager")}
+
+    def use(url: str):
+        app.conf.update(broker_url=url, task_always_eager=False)
+        _celery_reset_pools(app)
+        return app
+
+    yield use
+    app.conf.update(saved)
+    _celery_reset_pools(app)

@@ -111,7 +111,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "reports:home"
+# After logging in: the person's report, or "register your entity" when they have none yet.
+LOGIN_REDIRECT_URL = "reports:start"
+# Confirming the address in the browser that signed up logs the person in (allauth only does
+# this for the sign-up in progress in that session).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""  # the portal's e-mail subjects name the portal themselves
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
@@ -210,6 +215,24 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Delivery of submissions: report PDFs and e-mails (reports/delivery.py) -------------------------
+# A failed PDF or e-mail is retried after DELIVERY_RETRY_DELAY seconds, doubled each attempt up to
+# DELIVERY_RETRY_MAX_DELAY (keep it below the broker's visibility timeout), DELIVERY_MAX_ATTEMPTS in
+# all; then the row is marked failed for staff to see. An SMTP 5xx answer fails it at once.
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=8)
+DELIVERY_RETRY_DELAY = env.float("DELIVERY_RETRY_DELAY", default=30.0)
+DELIVERY_RETRY_MAX_DELAY = env.float("DELIVERY_RETRY_MAX_DELAY", default=1800.0)
+# The sweeper hands over again rows still queued this many seconds after they were due (broker
+# outage, lost message) and rows running longer than CELERY_TASK_TIME_LIMIT plus this (dead worker).
+DELIVERY_SWEEP_AFTER = env.int("DELIVERY_SWEEP_AFTER", default=120)
+CELERY_BEAT_SCHEDULE = {
+    "deliveries-sweep": {
+        "task": "reports.deliveries_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},  # a sweep that could not run in its minute is dropped, not stacked
+    },
+}
+
 # --- Security -------------------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", False) else None
@@ -232,5 +255,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint.progress": {"level": "WARNING"},  # one INFO line per page and pass otherwise
+        "fontTools": {"level": "WARNING"},  # font subsetting chatter while embedding fonts
+    },
 }

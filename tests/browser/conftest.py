@@ -31,12 +31,16 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the browser tests, stopped when they are done: Playwright's event loop
+    and the variable below must not outlive them (later tests run ``manage.py check --deploy``,
+    which rejects the variable)."""
     if not Path(CHROMIUM).exists():
         missing_service(f"needs Chromium at {CHROMIUM} (Debian package chromium)")
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
     # between browser steps are still synchronous and safe.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -45,6 +49,10 @@ def browser():
     yield chromium
     chromium.close()
     playwright.stop()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

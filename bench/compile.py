@@ -1,0 +1,218 @@
+"""Benchmark: compiled PDF reports at 100, 1,000 and 3,000 submissions, both layouts.
+
+1. **U**: one WeasyPrint render of a plain 100-page document in this run (the machine is noisy,
+   so every time is also given in U).
+2. A throwaway SQLite database with ``seed_demo`` data. ``--distinct`` (12) full reports are
+   rendered for real through ``submission_pdf_ensure``; every other submission gets a hard link
+   to one of those files with its page count and page map, as if its own PDF had been rendered
+   at submit time (rendering 3,000 real ones would take hours and measure nothing new).
+3. For each size and layout, a fresh process compiles the first N submitted reports
+   (``compilation_build``, as the worker does) and reports wall time, peak memory (its own
+   peak resident size), pages and file size.
+4. At ``--single-pass`` reports (100), the same full reports laid out by WeasyPrint in one pass,
+   for the ratio (goal: compilation at least 20× faster).
+
+Goals: 1,000 full reports in at most 1 U under 600 MB; 3,000 in at most 3.5× the 1,000 time.
+Prints a table, then the same figures as one JSON line.
+
+    .venv/bin/python bench/compile.py [--sizes 100 1000 3000] [--single-pass 100] [--distinct 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def django_setup(var_dir: str) -> None:
+    os.environ.update(
+        {
+            "VAR_DIR": var_dir,
+            "DATABASE_URL": f"sqlite:///{var_dir}/bench.sqlite3",
+            "DJANGO_SETTINGS_MODULE": "wsis_portal.settings",
+            "LOG_LEVEL": "ERROR",
+        }
+    )
+    os.environ.pop("CELERY_BROKER_URL", None)
+    import django
+
+    django.setup()
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_u() -> float:
+    """Seconds for one WeasyPrint render (layout + PDF) of a plain 100-page document; best of two."""
+    from weasyprint import HTML
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from pdf_render import reference_html, reference_paragraphs_for
+
+    html = reference_html(reference_paragraphs_for(100))
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        HTML(string=html).render().write_pdf()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def prepare(var_dir: str, reports: int, distinct: int) -> list[int]:
+    """Seed the database and give every submission a PDF; return submitted report ids in order."""
+    from django.core.management import call_command
+
+    from reports import delivery
+    from reports.demo import demo_seed
+    from reports.models import Submission
+
+    call_command("migrate", verbosity=0)
+    demo_seed(reports=reports, seed=2025)
+    subs = list(Submission.objects.select_related("report").order_by("report_id"))
+    originals = []
+    for sub in subs[:distinct]:
+        originals.append(delivery.submission_pdf_ensure(submission=sub))
+    media = Path(var_dir) / "media"
+    updates = []
+    for index, sub in enumerate(subs[distinct:]):
+        source = originals[index % distinct]
+        name = f"submissions/bench/{sub.pk}.pdf"
+        target = media / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(media / source.pdf.name, target)
+        sub.pdf.name = name
+        sub.pdf_pages = source.pdf_pages
+        sub.pdf_page_map = source.pdf_page_map
+        updates.append(sub)
+    Submission.objects.bulk_update(updates, ["pdf", "pdf_pages", "pdf_page_map"], batch_size=500)
+    return [s.report_id for s in subs]
+
+
+def child(args) -> None:
+    """One compilation (or the single pass) in this fresh process; prints one JSON line."""
+    django_setup(args.var_dir)
+    from reports import compilation
+    from reports.demo import DEMO_CYCLE_SLUG
+
+    ids = tuple(json.loads(Path(args.ids).read_text())[: args.n])
+    selection = compilation.Selection(cycle=DEMO_CYCLE_SLUG, layout=args.layout, report_ids=ids)
+    out = Path(args.var_dir) / f"out-{args.layout}-{args.n}{'-single' if args.single else ''}.pdf"
+    started = time.perf_counter()
+    if args.single:
+        pages = single_pass(selection, out)
+    else:
+        built = compilation.compilation_build(selection, out)
+        pages = built.pages
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "pages": pages, "bytes": out.stat().st_size}))
+
+
+def single_pass(selection, out: Path) -> int:
+    """The same reports laid out by WeasyPrint in one document (bodies of their print HTML)."""
+    from weasyprint import HTML
+
+    from reports import compilation, pdf
+    from reports.models import Submission
+
+    subs = compilation.selection_submissions(selection)
+    contents = dict(Submission.objects.filter(pk__in=[s.pk for s in subs]).values_list("pk", "content"))
+    head, bodies = "", []
+    for sub in subs:
+        html = pdf.document_html(contents[sub.pk], number=sub.number, submitted_at=sub.submitted_at)
+        head = head or re.search(r"<head>.*?</head>", html, re.S).group(0)
+        bodies.append(re.search(r"<body[^>]*>(.*)</body>", html, re.S).group(1))
+    html = f"<!doctype html><html lang='en'>{head}<body class='doc-print'>{''.join(bodies)}</body></html>"
+    document = HTML(string=html, base_url=pdf.PDF_BASE_URL, url_fetcher=pdf.StaticFilesFetcher()).render()
+    document.write_pdf(out)
+    return len(document.pages)
+
+
+def run_child(var_dir: str, ids_path: str, n: int, layout: str, single: bool = False) -> dict:
+    cmd = [sys.executable, __file__, "--child", "--var-dir", var_dir, "--ids", ids_path, "--n", str(n),
+           "--layout", layout]  # fmt: skip
+    if single:
+        cmd.append("--single")
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"child failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 3000])
+    parser.add_argument(
+        "--single-pass", type=int, default=100, help="Reports in the single-pass comparison (0: skip)."
+    )
+    parser.add_argument("--distinct", type=int, default=12, help="Report PDFs rendered for real.")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--var-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--ids", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--layout", default="full", help=argparse.SUPPRESS)
+    parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+
+    var_dir = tempfile.mkdtemp(prefix="wsis-bench-compile-")
+    django_setup(var_dir)
+    u = measure_u()
+    print(f"U (one WeasyPrint render of a plain 100-page document): {u:.2f} s", flush=True)
+    largest = max(args.sizes)
+    started = time.perf_counter()
+    ids = prepare(var_dir, reports=int(largest / 0.7) + 20, distinct=args.distinct)
+    if len(ids) < largest:
+        raise SystemExit(f"only {len(ids)} submitted reports; seed more")
+    ids_path = str(Path(var_dir) / "ids.json")
+    Path(ids_path).write_text(json.dumps(ids))
+    print(f"prepared {len(ids)} submitted reports in {time.perf_counter() - started:.1f} s", flush=True)
+
+    rows = []
+    for layout in ("full", "action-line"):
+        for n in args.sizes:
+            result = run_child(var_dir, ids_path, n, layout)
+            rows.append({"layout": layout, "reports": n, **result, "u": result["seconds"] / u})
+            print(f"  {layout:<12} {n:>5}: {result['seconds']:.2f} s", flush=True)
+    single = None
+    if args.single_pass:
+        single = run_child(var_dir, ids_path, args.single_pass, "full", single=True)
+        single["u"] = single["seconds"] / u
+        compiled = next(r for r in rows if r["layout"] == "full" and r["reports"] == args.single_pass)
+        single["speedup"] = single["seconds"] / compiled["seconds"]
+
+    print()
+    print(f"{'layout':<12} {'reports':>7} {'seconds':>8} {'in U':>6} {'peak MB':>8} {'pages':>7} {'MB':>7}")
+    for r in rows:
+        print(f"{r['layout']:<12} {r['reports']:>7} {r['seconds']:>8.2f} {r['u']:>6.2f} {r['peak_mb']:>8.0f} "
+              f"{r['pages']:>7} {r['bytes'] / 1e6:>7.1f}")  # fmt: skip
+    by = {(r["layout"], r["reports"]): r for r in rows}
+    summary = {"u_seconds": round(u, 3), "rows": rows}
+    if ("full", 1000) in by and ("full", 3000) in by:
+        summary["full_3000_over_1000"] = by[("full", 3000)]["seconds"] / by[("full", 1000)]["seconds"]
+        print(f"full: 3,000 / 1,000 time ratio {summary['full_3000_over_1000']:.2f} (goal ≤ 3.5)")
+    if single:
+        print(f"single WeasyPrint pass over {args.single_pass} full reports: {single['seconds']:.1f} s "
+              f"({single['u']:.1f} U, {single['pages']} pages, {single['peak_mb']:.0f} MB); "
+              f"compilation is {single['speedup']:.0f}× faster (goal ≥ 20)")  # fmt: skip
+        summary["single_pass"] = single
+    print(json.dumps(summary, default=lambda v: round(v, 3) if isinstance(v, float) else v))
+
+
+if __name__ == "__main__":
+    main()

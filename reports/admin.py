@@ -1,0 +1,843 @@
+"""The secretariat's workspace in Django admin.
+
+The report list is built for thousands of reports: one query for the page whatever its size
+(delivery state and filters are subqueries, long texts are deferred). The report page shows
+the report read-only through the one document template, with the review buttons, the
+submissions and their diff, the delivery rows and the audit trail. Every view here is thin:
+it checks the permission, calls a service or a selector, and answers.
+
+Permissions: reading needs ``view_report`` (the "Secretariat" group has it, see
+``reports/permissions.py``); the review moves and delivery retries need ``review_report``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from action_lines.models import ActionLine
+
+from . import dashboard, diff, exports, rendering, selectors, services, snapshot
+from .annex import NARRATIVE_FIELDS
+from .models import (
+    LINE_ADDRESSED,
+    ActionLineProgress,
+    Country,
+    Delivery,
+    Entity,
+    FollowUpContact,
+    KeyIndicator,
+    Membership,
+    Region,
+    Report,
+    ReportingCycle,
+    StatusChange,
+    Submission,
+    SuccessStory,
+)
+from .permissions import REVIEW_PERMISSION
+
+S = Report.Status
+
+# What the buttons on the report page say for each allowed move (services.TRANSITIONS).
+# Requesting changes has its own form; submitting is the entity's, never a button here.
+MOVE_LABELS: dict[tuple[str, str], Any] = {
+    (S.SUBMITTED, S.UNDER_REVIEW): gettext_lazy("Start review"),
+    (S.SUBMITTED, S.ACCEPTED): gettext_lazy("Accept"),
+    (S.UNDER_REVIEW, S.ACCEPTED): gettext_lazy("Accept"),
+    (S.ACCEPTED, S.PUBLISHED): gettext_lazy("Publish"),
+    (S.UNDER_REVIEW, S.SUBMITTED): gettext_lazy("Stop review (back to submitted)"),
+    (S.ACCEPTED, S.UNDER_REVIEW): gettext_lazy("Reopen review"),
+    (S.PUBLISHED, S.ACCEPTED): gettext_lazy("Unpublish (back to accepted)"),
+}
+BACK_MOVES = {(S.UNDER_REVIEW, S.SUBMITTED), (S.ACCEPTED, S.UNDER_REVIEW), (S.PUBLISHED, S.ACCEPTED)}
+PENDING = [Delivery.Status.QUEUED, Delivery.Status.RUNNING]
+# Report columns the list never shows: kept out of its query.
+LONG_FIELDS = (*NARRATIVE_FIELDS, "section_versions")
+
+
+def _delivery_count(**filters: Any) -> Coalesce:
+    rows = (
+        Delivery.objects.filter(report=OuterRef("pk"), **filters)
+        .order_by()
+        .values("report")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def _pdf_status() -> Subquery:
+    latest = Delivery.objects.filter(report=OuterRef("pk"), kind=Delivery.Kind.RENDER_PDF).order_by(
+        "-created_at", "-pk"
+    )
+    return Subquery(latest.values("status")[:1])
+
+
+def submission_pdf_url(submission_id: int) -> str | None:
+    """The PDF download of a submission, or ``None`` while the PDF view is not there."""
+    try:
+        return reverse("reports:submission_pdf", kwargs={"pk": submission_id})
+    except NoReverseMatch:
+        return None
+
+
+# --- List filters ------------------------------------------------------------------------
+
+
+class ActionLineCoveredFilter(admin.SimpleListFilter):
+    """Reports that address an Action Line (some answer, not marked not applicable).
+    A line with sub-lines (C7) also matches reports that address one of its sub-lines."""
+
+    title = gettext_lazy("Action Line covered")
+    parameter_name = "line"
+    template = "admin/reports/collapsed_filter.html"
+
+    def lookups(self, request, model_admin):
+        return [
+            (line.code, f"{line.code} {line.short_title}" if not line.parent_id else f"— {line.short_title}")
+            for line in ActionLine.objects.in_template_order().only("code", "short_title", "parent")
+        ]
+
+    def queryset(self, request, queryset):
+        code = self.value()
+        if not code:
+            return queryset
+        lines = ActionLine.objects.filter(Q(code=code) | Q(parent__code=code)).values("pk")
+        addressed = ActionLineProgress.objects.filter(
+            LINE_ADDRESSED, report=OuterRef("pk"), action_line__in=Subquery(lines)
+        )
+        return queryset.filter(Exists(addressed))
+
+
+class DeliveryFailedFilter(admin.SimpleListFilter):
+    title = gettext_lazy("delivery")
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("failed", _("Failed (PDF or e-mail)")),
+            ("pending", _("Pending")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed":
+            return queryset.filter(
+                Exists(Delivery.objects.filter(report=OuterRef("pk"), status=Delivery.Status.FAILED))
+            )
+        if self.value() == "pending":
+            return queryset.filter(Exists(Delivery.objects.filter(report=OuterRef("pk"), status__in=PENDING)))
+        return queryset
+
+
+REGION_PARAMETER = "entity__country__region__code__exact"
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """The countries of the chosen region that have reports. Listing all ~200 countries at
+    once would be a long sidebar and a quarter of the list page's time, so a region is
+    chosen first (a country given in the address is always offered)."""
+
+    title = gettext_lazy("country")
+    parameter_name = "country"
+    template = "admin/reports/country_filter.html"
+
+    def lookups(self, request, model_admin):
+        region = request.GET.get(REGION_PARAMETER)
+        chosen = request.GET.get(self.parameter_name)
+        if not region and not chosen:
+            return []
+        with_reports = Entity.objects.filter(reports__isnull=False).values("country_id")
+        countries = Country.objects.filter(
+            Q(region_id=region, code__in=Subquery(with_reports)) if region else Q(pk=chosen)
+        )
+        if region and chosen:
+            countries = Country.objects.filter(Q(pk__in=Subquery(countries.values("pk"))) | Q(pk=chosen))
+        return [(country.code, country.name) for country in countries.only("code", "name").order_by("name")]
+
+    def has_output(self):
+        return True  # shown even before a region is chosen, to say so
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(entity__country_id=self.value())
+        return queryset
+
+
+# --- Forms -------------------------------------------------------------------------------
+
+
+class RequestChangesForm(forms.Form):
+    message = forms.CharField(
+        label=gettext_lazy("What should the entity change?"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,  # the service says what is missing, in its own words
+        strip=True,
+        help_text=gettext_lazy("E-mailed to the entity's members and shown on their workspace."),
+    )
+
+
+# --- The report admin ----------------------------------------------------------------------
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = [
+        "entity_display",
+        "stakeholder_type",
+        "country",
+        "status_display",
+        "submitted",
+        "late",
+        "lines",
+        "delivery_display",
+    ]
+    list_display_links = ["entity_display"]
+    list_filter = [
+        "cycle",
+        "status",
+        "entity__stakeholder_type",
+        "entity__country__region",
+        CountryFilter,
+        ActionLineCoveredFilter,
+        "is_late",
+        DeliveryFailedFilter,
+    ]
+    search_fields = ["entity__name", "entity__acronym", "contact__email"]
+    search_help_text = gettext_lazy("Search by entity name, acronym or follow-up contact e-mail.")
+    date_hierarchy = "submitted_at"
+    list_select_related = ["entity__country__region", "cycle"]
+    # Newest submissions first, drafts last; matches the index ``report_submitted_desc``.
+    ordering = [F("submitted_at").desc(nulls_last=True), "-pk"]
+    list_per_page = 50
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = ["start_review", "accept"]
+    change_list_template = "admin/reports/report/change_list.html"
+
+    # Reports are created by their entities, never in admin.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(REVIEW_PERMISSION)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word must occur in the entity's name or acronym or the contact's e-mail (as
+        ``search_fields`` says), matched in the small entity and contact tables first: one
+        indexed lookup on reports instead of joining three tables per query of the page."""
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            if not bit:
+                continue
+            entities = Entity.objects.filter(Q(name__icontains=bit) | Q(acronym__icontains=bit)).values("pk")
+            contacts = FollowUpContact.objects.filter(email__icontains=bit).values("report_id")
+            queryset = queryset.filter(Q(entity__in=Subquery(entities)) | Q(pk__in=Subquery(contacts)))
+        return queryset, False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("entity__country__region", "cycle")
+            .defer(*LONG_FIELDS)
+            .annotate(
+                deliveries_failed=_delivery_count(status=Delivery.Status.FAILED),
+                deliveries_pending=_delivery_count(status__in=PENDING),
+                deliveries_done=_delivery_count(status=Delivery.Status.DONE),
+                pdf_status=_pdf_status(),
+            )
+        )
+
+    # --- Columns ---
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, report: Report) -> str:
+        """Django's own, as one string rather than a rendered form widget (a third of the
+        list's rendering time at 50 rows)."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            report.pk,
+            _("Select this object for an action - %(object)s") % {"object": report.entity},
+        )
+
+    @admin.display(description=gettext_lazy("entity"), ordering="entity__name")
+    def entity_display(self, report: Report) -> str:
+        return str(report.entity)
+
+    @admin.display(description=gettext_lazy("stakeholder type"), ordering="entity__stakeholder_type")
+    def stakeholder_type(self, report: Report) -> str:
+        return report.entity.get_stakeholder_type_display()
+
+    @admin.display(description=gettext_lazy("country and region"), ordering="entity__country__name")
+    def country(self, report: Report) -> str:
+        country = report.entity.country
+        return format_html('{}<br><span class="wsis-muted">{}</span>', country.name, country.region.name)
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_display(self, report: Report) -> str:
+        return format_html(
+            '<span class="wsis-status wsis-status-{}">{}</span>', report.status, report.get_status_display()
+        )
+
+    @admin.display(description=gettext_lazy("submitted at"), ordering="submitted_at")
+    def submitted(self, report: Report) -> str:
+        if not report.submitted_at:
+            return "—"
+        local = timezone.localtime(report.submitted_at)
+        return format_html(
+            '{}<br><span class="wsis-muted">{}</span>', date_format(local, "j M Y"), date_format(local, "H:i")
+        )
+
+    @admin.display(description=gettext_lazy("late"), ordering="is_late", empty_value="")
+    def late(self, report: Report) -> str:
+        if not report.is_late:
+            return ""
+        return format_html('<span class="wsis-flag wsis-flag-late">{}</span>', _("Late"))
+
+    @admin.display(description=gettext_lazy("lines"), ordering="lines_covered")
+    def lines(self, report: Report) -> int:
+        return report.lines_covered
+
+    @admin.display(description=gettext_lazy("delivery"))
+    def delivery_display(self, report: Report) -> str:
+        failed = getattr(report, "deliveries_failed", 0)
+        pending = getattr(report, "deliveries_pending", 0)
+        done = getattr(report, "deliveries_done", 0)
+        pdf = getattr(report, "pdf_status", None)
+        if not (failed or pending or done):
+            return "—"
+        pdf_label = {
+            Delivery.Status.DONE: _("PDF ok"),
+            Delivery.Status.FAILED: _("PDF failed"),
+        }.get(pdf, _("PDF pending") if pdf else "")
+        parts = [pdf_label] if pdf_label else []
+        if failed:
+            parts.append(ngettext("%(n)d failed", "%(n)d failed", failed) % {"n": failed})
+        if pending:
+            parts.append(ngettext("%(n)d pending", "%(n)d pending", pending) % {"n": pending})
+        if not failed and not pending:
+            parts.append(_("e-mails sent"))
+        state = "failed" if failed else ("pending" if pending else "done")
+        return format_html(
+            '<span class="wsis-delivery wsis-delivery-{}">{}</span>',
+            state,
+            format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts)),
+        )
+
+    # --- URLs ---
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        wrap = self.admin_site.admin_view
+        return [
+            path("dashboard/", wrap(self.dashboard_view), name=f"{prefix}_dashboard"),
+            path("export/<str:fmt>/", wrap(self.export_view), name=f"{prefix}_export"),
+            path(
+                "export/<str:fmt>/action-lines/",
+                wrap(self.export_view),
+                {"shape": "lines"},
+                name=f"{prefix}_export_lines",
+            ),
+            path("<path:object_id>/move/<str:to_status>/", wrap(self.move_view), name=f"{prefix}_move"),
+            path(
+                "<path:object_id>/request-changes/",
+                wrap(self.request_changes_view),
+                name=f"{prefix}_request_changes",
+            ),
+            path("<path:object_id>/diff/", wrap(self.diff_view), name=f"{prefix}_diff"),
+            path(
+                "<path:object_id>/deliveries/<int:delivery_id>/retry/",
+                wrap(self.retry_delivery_view),
+                name=f"{prefix}_retry_delivery",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _report_or_404(self, request: HttpRequest, object_id: str) -> Report:
+        report = self.get_object(request, unquote(object_id))
+        if report is None:
+            raise Http404(_("No report with this id."))
+        if not self.has_view_or_change_permission(request, report):
+            raise PermissionDenied
+        return report
+
+    def _require_review(self, request: HttpRequest) -> None:
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+
+    def _page_url(self, report: Report) -> str:
+        return reverse("admin:reports_report_change", args=[report.pk])
+
+    # --- The report page ---
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return redirect(request.path)
+        report = self._report_or_404(request, object_id)
+        return self._report_page(request, report)
+
+    def _report_page(
+        self, request: HttpRequest, report: Report, *, changes_form: RequestChangesForm | None = None
+    ) -> TemplateResponse:
+        lines = list(ActionLine.objects.in_template_order())
+        submissions = list(selectors.report_submissions(report=report))
+        show = request.GET.get("show", "")
+        shown = None
+        if show != "live" and submissions:
+            number = int(show) if show.isdigit() else None
+            shown = selectors.submission_content(report=report, number=number)
+        if shown is not None:
+            shown_number, doc = shown
+        else:
+            shown_number, doc = None, snapshot.document_for_report(report)
+        document_html = render_to_string(
+            "reports/document/report.html", rendering.document_context(doc, action_lines=lines), request
+        )
+        can_review = self.has_review_permission(request)
+        allowed = services.TRANSITIONS.get(report.status, set())
+        moves = [
+            {"to": to, "label": label, "back": (report.status, to) in BACK_MOVES}
+            for (origin, to), label in MOVE_LABELS.items()
+            if origin == report.status and to in allowed
+        ]
+        deliveries = list(selectors.report_deliveries(report=report))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(report.entity),
+            "subtitle": report.cycle.name,
+            "report": report,
+            "document_html": document_html,
+            "shown_number": shown_number,
+            "showing_live": shown is None,
+            "submissions": [
+                {"submission": s, "pdf_url": submission_pdf_url(s.pk), "shown": s.number == shown_number}
+                for s in submissions
+            ],
+            "deliveries": deliveries,
+            "failed_deliveries": sum(1 for d in deliveries if d.status == Delivery.Status.FAILED),
+            "status_changes": list(selectors.report_status_changes(report=report)),
+            "members": list(selectors.entity_memberships(entity=report.entity)),
+            "can_review": can_review,
+            "can_retry": can_review,
+            "moves": moves if can_review else [],
+            "can_request_changes": can_review and S.CHANGES_REQUESTED in allowed,
+            "changes_form": changes_form or RequestChangesForm(),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/reports/report/review.html", context)
+
+    # --- Review moves ---
+
+    def move_view(self, request: HttpRequest, object_id: str, to_status: str) -> HttpResponse:
+        if request.method != "POST":
+            return redirect(self._page_url(self._report_or_404(request, object_id)))
+        self._require_review(request)
+        report = self._report_or_404(request, object_id)
+        if to_status not in S.values or to_status == S.CHANGES_REQUESTED:
+            raise Http404(_("Unknown move."))
+        before = report.get_status_display()
+        try:
+            moved = services.report_transition(
+                report=report,
+                to_status=to_status,
+                actor=request.user,
+                message=request.POST.get("message", ""),
+            )
+        except services.ReportError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("“%(entity)s”: %(before)s → %(after)s.")
+                % {"entity": report.entity, "before": before, "after": moved.get_status_display()},
+            )
+        return redirect(self._page_url(report))
+
+    def request_changes_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return redirect(self._page_url(self._report_or_404(request, object_id)))
+        self._require_review(request)
+        report = self._report_or_404(request, object_id)
+        form = RequestChangesForm(request.POST)
+        form.is_valid()
+        try:
+            services.report_request_changes(
+                report=report, actor=request.user, message=form.cleaned_data.get("message", "")
+            )
+        except services.IllegalTransition as error:
+            messages.error(request, str(error))
+            form.add_error(None, str(error))
+            return self._report_page(request, report, changes_form=form)
+        except services.ReportError as error:
+            form.add_error("message", str(error))
+            return self._report_page(request, report, changes_form=form)
+        messages.success(
+            request,
+            _("Changes requested from “%(entity)s”; the entity's members are told by e-mail.")
+            % {"entity": report.entity},
+        )
+        return redirect(self._page_url(report))
+
+    def _bulk_move(self, request: HttpRequest, queryset: QuerySet[Report], to_status: str) -> None:
+        moved, refused = 0, []
+        ids = list(queryset.order_by().values_list("pk", flat=True))
+        for report in Report.objects.filter(pk__in=ids).select_related("entity").defer(*LONG_FIELDS):
+            try:
+                services.report_transition(report=report, to_status=to_status, actor=request.user)
+            except services.ReportError as error:
+                refused.append(f"{report.entity}: {error}")
+            else:
+                moved += 1
+        label = S(to_status).label
+        if moved:
+            self.message_user(
+                request,
+                ngettext("%(n)d report moved to “%(status)s”.", "%(n)d reports moved to “%(status)s”.", moved)
+                % {"n": moved, "status": label},
+                messages.SUCCESS,
+            )
+        if refused:
+            shown = refused[:10]
+            more = len(refused) - len(shown)
+            text = ngettext("%(n)d report refused: ", "%(n)d reports refused: ", len(refused)) % {
+                "n": len(refused)
+            }
+            text += " ".join(shown)
+            if more:
+                text += " " + _("… and %(n)d more.") % {"n": more}
+            self.message_user(request, text, messages.WARNING)
+
+    @admin.action(description=gettext_lazy("Start review of the selected reports"), permissions=["review"])
+    def start_review(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._bulk_move(request, queryset, S.UNDER_REVIEW)
+
+    @admin.action(description=gettext_lazy("Accept the selected reports"), permissions=["review"])
+    def accept(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        self._bulk_move(request, queryset, S.ACCEPTED)
+
+    # --- Deliveries ---
+
+    def retry_delivery_view(self, request: HttpRequest, object_id: str, delivery_id: int) -> HttpResponse:
+        report = self._report_or_404(request, object_id)
+        if request.method != "POST":
+            return redirect(self._page_url(report))
+        self._require_review(request)
+        delivery = Delivery.objects.filter(pk=delivery_id, report=report).first()
+        if delivery is None:
+            raise Http404(_("No such delivery for this report."))
+        retry_delivery(request, delivery)
+        return redirect(self._page_url(report) + "#deliveries")
+
+    # --- Submissions diff ---
+
+    def diff_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
+        report = self._report_or_404(request, object_id)
+        submissions = list(selectors.report_submissions(report=report))
+        numbers = [s.number for s in submissions]  # newest first
+        live = "live"
+
+        def choice(name: str, default: str) -> str:
+            value = request.GET.get(name, default)
+            return value if value == live or (value.isdigit() and int(value) in numbers) else default
+
+        newest = str(numbers[0]) if numbers else live
+        older = str(numbers[1]) if len(numbers) > 1 else newest
+        a = choice("a", older)
+        b = choice("b", newest if newest != older else live)
+        lines = list(ActionLine.objects.in_template_order())
+
+        def document(which: str) -> dict:
+            if which == live:
+                return snapshot.document_for_report(report)
+            return selectors.submission_content(report=report, number=int(which))[1]
+
+        sections = diff.document_diff(document(a), document(b), action_lines=lines) if a != b else []
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Changes in “%(entity)s”") % {"entity": report.entity},
+            "report": report,
+            "submissions": submissions,
+            "a": a,
+            "b": b,
+            "same": a == b,
+            "total": len(sections),
+            "changed": [s for s in sections if s.changed],
+            "unchanged": [s for s in sections if not s.changed],
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/reports/report/diff.html", context)
+
+    # --- Dashboard ---
+
+    def dashboard_view(self, request: HttpRequest) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        cycles = list(dashboard.cycles_for_dashboard())
+        chosen = request.GET.get("cycle", "")
+        now = timezone.now()
+        opened = [c for c in cycles if c.opens_at <= now]  # newest first: the current one leads
+        cycle = next((c for c in cycles if str(c.pk) == chosen), None) or next(iter(opened or cycles), None)
+        board = dashboard.dashboard_build(cycle=cycle) if cycle else None
+        changelist = reverse("admin:reports_report_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Secretariat dashboard"),
+            "cycles": cycles,
+            "cycle": cycle,
+            "board": board,
+            "statuses": [
+                (S(status).label, n, f"{changelist}?cycle__id__exact={cycle.pk}&status__exact={status}")
+                for status, n in board.data.status_counts.items()
+            ]
+            if board
+            else [],
+            "changelist_url": changelist,
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/reports/report/dashboard.html", context)
+
+    # --- Exports ---
+
+    def export_view(self, request: HttpRequest, fmt: str, shape: str = "reports") -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if fmt not in {"csv", "xlsx"}:
+            raise Http404(_("Unknown export format."))
+        queryset = self.get_changelist_instance(request).queryset
+        if shape == "lines":
+            header, rows = exports.line_export_header(), exports.line_export_rows(queryset)
+        else:
+            header, rows = exports.report_export_header(), exports.report_export_rows(queryset)
+        kind = "reports-by-action-line" if shape == "lines" else "reports"
+        stem = f"wsis-{kind}-{timezone.localdate():%Y-%m-%d}"
+        if fmt == "csv":
+            response = StreamingHttpResponse(
+                exports.csv_stream(header, rows), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+            return response
+        fh = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 — FileResponse closes (and so deletes) it
+        exports.xlsx_write(fh, header, rows, title=_("Action Lines") if shape == "lines" else _("Reports"))
+        fh.seek(0)
+        return FileResponse(
+            fh,
+            as_attachment=True,
+            filename=f"{stem}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        query = request.GET.copy()
+        for key in ("p", "_changelist_filters"):
+            query.pop(key, None)
+        extra = {
+            "title": _("Reports"),
+            "export_query": f"?{query.urlencode()}" if query else "",
+            "can_review": self.has_review_permission(request),
+        }
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+
+def retry_delivery(request: HttpRequest, delivery: Delivery) -> bool:
+    """Hand a delivery back to the delivery pipeline (``reports.delivery.delivery_retry``)
+    and tell the person what happened."""
+    try:
+        from .delivery import delivery_retry
+    except ImportError:
+        messages.error(request, _("Retrying deliveries is not available yet."))
+        return False
+    try:
+        delivery_retry(delivery=delivery)
+    except services.ReportError as error:
+        messages.error(request, str(error))
+        return False
+    messages.success(request, _("“%(delivery)s” queued again.") % {"delivery": delivery.get_kind_display()})
+    return True
+
+
+# --- What hangs off a report, and the reference data: read-only for the secretariat -------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the services write; admin shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["user", "role", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(Entity)
+class EntityAdmin(admin.ModelAdmin):
+    list_display = ["name", "acronym", "stakeholder_type", "country", "country__region"]
+    list_filter = ["stakeholder_type", "country__region"]
+    list_select_related = ["country__region"]
+    search_fields = ["name", "acronym"]
+    inlines = [MembershipInline]
+    show_full_result_count = False
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    list_display = ["entity", "user", "role", "created_at"]
+    list_select_related = ["entity", "user"]
+    list_filter = ["role"]
+    search_fields = ["entity__name", "user__email"]
+    show_full_result_count = False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["report_link", "number", "submitted_at", "is_late", "submitted_by"]
+    list_select_related = ["report__entity", "submitted_by"]
+    list_filter = ["is_late", "report__cycle"]
+    search_fields = ["report__entity__name"]
+    exclude = ["content"]
+    date_hierarchy = "submitted_at"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    @admin.display(description=gettext_lazy("report"), ordering="report__entity__name")
+    def report_link(self, submission: Submission) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:reports_report_change", args=[submission.report_id]),
+            submission.report.entity.name,
+        )
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "report", "from_status", "to_status", "actor", "message"]
+    list_select_related = ["report__entity", "report__cycle", "actor"]
+    list_filter = ["to_status"]
+    search_fields = ["report__entity__name", "message"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "report", "kind", "status", "attempts", "short_error"]
+    list_select_related = ["report__entity", "report__cycle"]
+    list_filter = ["status", "kind"]
+    search_fields = ["report__entity__name"]
+    actions = ["retry"]
+    show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("last error"))
+    def short_error(self, delivery: Delivery) -> str:
+        return (delivery.last_error[:117] + "…") if len(delivery.last_error) > 120 else delivery.last_error
+
+    def has_review_permission(self, request):
+        return request.user.has_perm(REVIEW_PERMISSION)
+
+    @admin.action(description=gettext_lazy("Retry the selected failed deliveries"), permissions=["review"])
+    def retry(self, request, queryset):
+        for delivery in queryset.filter(status=Delivery.Status.FAILED):
+            retry_delivery(request, delivery)
+
+
+class ReportChildAdmin(ReadOnlyAdmin):
+    list_select_related = ["report__entity", "report__cycle"]
+    search_fields = ["report__entity__name"]
+    show_full_result_count = False
+
+
+@admin.register(ActionLineProgress)
+class ActionLineProgressAdmin(ReportChildAdmin):
+    list_display = ["report", "action_line", "not_applicable"]
+    list_select_related = ["report__entity", "report__cycle", "action_line"]
+    list_filter = ["action_line", "not_applicable"]
+
+
+@admin.register(SuccessStory)
+class SuccessStoryAdmin(ReportChildAdmin):
+    list_display = ["title", "report", "action_line", "year"]
+    list_select_related = ["report__entity", "report__cycle", "action_line"]
+    list_filter = ["action_line"]
+    search_fields = ["title", "report__entity__name"]
+
+
+@admin.register(KeyIndicator)
+class KeyIndicatorAdmin(ReportChildAdmin):
+    list_display = ["indicator", "value", "unit", "year", "report"]
+    search_fields = ["indicator", "report__entity__name"]
+
+
+@admin.register(FollowUpContact)
+class FollowUpContactAdmin(ReportChildAdmin):
+    list_display = ["name", "email", "position", "report"]
+    search_fields = ["name", "email", "report__entity__name"]
+
+
+@admin.register(ReportingCycle)
+class ReportingCycleAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "opens_at", "deadline", "late_policy"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "region"]
+    list_filter = ["region"]
+    list_select_related = ["region"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "order"]
+
+
+# The compiled-reports screens live in their own module; importing it registers them.
+from . import compilation_admin  # noqa: E402, F401

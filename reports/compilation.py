@@ -1,0 +1,522 @@
+"""Compiled PDF reports: one document from hundreds or thousands of submissions.
+
+Design (measured in ``bench/compile.py``): nothing is laid out twice. Every submission's PDF
+is rendered once, when it is submitted (``Submission.pdf``), with each Action Line starting
+on a new page and the first and last page of every part recorded (``Submission.pdf_page_map``).
+A compilation then
+
+1. selects the latest submission of every matching report (one query, no report text loaded),
+2. renders what is new with WeasyPrint — the front matter (cover, disclaimer, key figures
+   with the dashboard's charts, table of contents) and one divider page per part — computing
+   every page number from the page counts it already knows,
+3. and copies pages from the cached PDFs into the output (``reports/pdfmerge.py``): whole
+   reports for the *full* layout, each report's pages of one Action Line for the *by Action
+   Line* layout, with a PDF outline for every part and report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from action_lines.models import ActionLine
+
+from . import charts, pdfmerge
+from .models import ActionLineProgress, Region, Report, StakeholderType, Submission
+from .services import ReportError
+
+# Bump when the compiled layout changes, so that stored compilations are not reused.
+LAYOUT_VERSION = 1
+# The table of contents has fixed-height rows, so its length in pages is known before it is
+# laid out (keep in step with static/css/compilation.css).
+TOC_ROWS_FIRST_PAGE = 39
+TOC_ROWS_PER_PAGE = 42
+
+Progress = Callable[[int, str], None]
+
+
+class EmptySelection(ReportError):
+    pass
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to compile. Empty tuples mean "no restriction"; statuses default to every
+    report that has been submitted at least once."""
+
+    cycle: str
+    layout: str = "action-line"
+    grouping: str = "stakeholder_type"
+    statuses: tuple[str, ...] = ()
+    stakeholder_types: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    action_lines: tuple[str, ...] = ()
+    report_ids: tuple[int, ...] = ()
+
+    def as_filters(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_filters(cls, filters: dict[str, Any]) -> Selection:
+        known = {f: filters[f] for f in cls.__dataclass_fields__ if f in filters}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in known.items()})
+
+
+def _line_codes(codes: tuple[str, ...]) -> list[str]:
+    """Selected codes with C7's sub-lines when C7 itself is chosen."""
+    if not codes:
+        return []
+    chosen = set(codes)
+    lines = ActionLine.objects.select_related("parent").in_template_order()
+    return [
+        line.code
+        for line in lines
+        if line.code in chosen or (line.parent is not None and line.parent.code in chosen)
+    ]
+
+
+def selection_submissions(selection: Selection) -> list[Submission]:
+    """The latest submission of every report the selection covers, in compilation order,
+    without the snapshot text (one query)."""
+    reports = Report.objects.filter(cycle__slug=selection.cycle, submission_count__gt=0)
+    if selection.statuses:
+        reports = reports.filter(status__in=selection.statuses)
+    if selection.stakeholder_types:
+        reports = reports.filter(entity__stakeholder_type__in=selection.stakeholder_types)
+    if selection.regions:
+        reports = reports.filter(entity__country__region__in=selection.regions)
+    if selection.report_ids:
+        reports = reports.filter(pk__in=selection.report_ids)
+    codes = _line_codes(selection.action_lines)
+    if codes:
+        addressed = ActionLineProgress.objects.filter(
+            report=OuterRef("pk"), action_line__code__in=codes, not_applicable=False
+        ).exclude(achievements="", challenges="", future_priorities="")
+        reports = reports.filter(Exists(addressed))
+    type_order = {value: i for i, value in enumerate(StakeholderType.values)}
+    region_order = dict(Region.objects.values_list("code", "order"))
+    subs = list(
+        Submission.objects.filter(report__in=reports.values("pk"), number=F("report__submission_count"))
+        .select_related("report__entity__country__region", "report__cycle")
+        .defer("content")
+    )
+
+    def key(sub: Submission) -> tuple:
+        entity = sub.report.entity
+        group = (
+            region_order.get(entity.country.region_id, 99)
+            if selection.layout == "full" and selection.grouping == "region"
+            else type_order.get(entity.stakeholder_type, 99)
+        )
+        return (group, entity.name.casefold(), sub.pk)
+
+    return sorted(subs, key=key)
+
+
+def selection_fingerprint(selection: Selection, submissions: list[Submission]) -> str:
+    payload = {
+        "v": LAYOUT_VERSION,
+        "layout": selection.layout,
+        "grouping": selection.grouping if selection.layout == "full" else "",
+        "lines": _line_codes(selection.action_lines),
+        "submissions": sorted(s.pk for s in submissions),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+# --- Planning ---------------------------------------------------------------------------
+
+
+@dataclass
+class Part:
+    """A divider page followed by report runs (whole reports or one line of each)."""
+
+    key: str
+    title: str
+    subtitle: str
+    level: int
+    runs: list[tuple[Submission, int, int | None]] = field(default_factory=list)  # (sub, first, last)
+    facilitators: str = ""
+
+
+def _pdf_path(sub: Submission) -> Path:
+    return Path(sub.pdf.path)
+
+
+def _attribution(sub: Submission) -> str:
+    entity = sub.report.entity
+    return f"{entity.name} — {entity.get_stakeholder_type_display()}, {entity.country.name}"
+
+
+def _plan_full(selection: Selection, subs: list[Submission]) -> list[Part]:
+    parts: dict[str, Part] = {}
+    for sub in subs:
+        entity = sub.report.entity
+        if selection.grouping == "region":
+            key, title = entity.country.region_id, entity.country.region.name
+        else:
+            key, title = entity.stakeholder_type, str(entity.get_stakeholder_type_display())
+        part = parts.setdefault(key, Part(key=key, title=title, subtitle="", level=1))
+        part.runs.append((sub, 0, None))
+    for part in parts.values():
+        part.subtitle = ngettext("%(count)d report", "%(count)d reports", len(part.runs)) % {
+            "count": len(part.runs)
+        }
+    return list(parts.values())
+
+
+def _plan_action_lines(selection: Selection, subs: list[Submission]) -> list[Part]:
+    wanted = set(_line_codes(selection.action_lines))
+    parts: list[Part] = []
+    lines = ActionLine.objects.in_template_order().prefetch_related("facilitators__agency")
+    for line in lines:
+        if wanted and line.code not in wanted:
+            continue
+        part = Part(key=line.code, title=line.label, subtitle="", level=2 if line.is_sub_line else 1)
+        leads = [f.agency.acronym for f in line.facilitators.all() if f.role == "lead"]
+        cos = [f.agency.acronym for f in line.facilitators.all() if f.role == "co"]
+        if leads:
+            part.facilitators = _("Lead facilitator(s): %(leads)s") % {"leads": ", ".join(leads)}
+            if cos:
+                part.facilitators += " · " + _("Co-facilitators: %(cos)s") % {"cos": ", ".join(cos)}
+        for sub in subs:
+            page_map = sub.pdf_page_map or {}
+            pages = page_map.get("lines", {}).get(line.code)
+            if pages and line.code in page_map.get("covered", []):
+                part.runs.append((sub, pages[0], pages[1]))
+        part.subtitle = ngettext("%(count)d contribution", "%(count)d contributions", len(part.runs)) % {
+            "count": len(part.runs)
+        }
+        parts.append(part)
+    return parts
+
+
+def _run_length(sub: Submission, first: int, last: int | None) -> int:
+    total = sub.pdf_pages or 0
+    end = total - 1 if last is None else min(last, total - 1)
+    return max(end - first + 1, 0)
+
+
+def toc_pages(rows: int) -> int:
+    if rows <= TOC_ROWS_FIRST_PAGE:
+        return 1
+    return 1 + math.ceil((rows - TOC_ROWS_FIRST_PAGE) / TOC_ROWS_PER_PAGE)
+
+
+# --- Front matter --------------------------------------------------------------------------
+
+
+def key_figures(subs: list[Submission], selection: Selection) -> dict[str, Any]:
+    """Counts by stakeholder type, region and Action Line coverage, with their charts."""
+    by_type = Counter(s.report.entity.stakeholder_type for s in subs)
+    by_region = Counter(s.report.entity.country.region_id for s in subs)
+    covered = Counter(code for s in subs for code in (s.pdf_page_map or {}).get("covered", []))
+    type_rows = [(str(label), by_type.get(value, 0)) for value, label in StakeholderType.choices]
+    region_rows = [(r.name, by_region.get(r.code, 0)) for r in Region.objects.order_by("order")]
+    line_rows = [
+        charts.Bar(
+            line.label if not line.is_sub_line else line.short_title,
+            covered.get(line.code, 0),
+            1 if line.is_sub_line else 0,
+        )
+        for line in ActionLine.objects.in_template_order()
+    ]
+    return {
+        "total": len(subs),
+        "type_chart": charts.bar_chart(_("Stakeholder type distribution"), type_rows, width=620),
+        "type_table": charts.data_table(
+            _("Reports by stakeholder type"), [_("Stakeholder type"), _("Reports")], type_rows
+        ),
+        "region_chart": charts.bar_chart(_("Regional distribution"), region_rows, width=620),
+        "region_table": charts.data_table(_("Reports by region"), [_("Region"), _("Reports")], region_rows),
+        "lines_chart": charts.bar_chart(_("Action Line coverage"), line_rows, width=620),
+    }
+
+
+FRONT_PAGES = 4  # cover, disclaimer, two pages of key figures (fixed sizes in compilation.css)
+
+
+@dataclass
+class Frame:
+    """The laid-out frame: where the table of contents and each divider page are."""
+
+    path: Path
+    pages: int
+    toc_start: int  # 0-based
+    dividers: list[int]  # 0-based page of each divider
+
+
+def _frame_render(context: dict[str, Any], path: Path) -> Frame:
+    from weasyprint import HTML
+
+    from .pdf import PDF_BASE_URL, StaticFilesFetcher
+
+    html = render_to_string("reports/compilation/frame.html", context)
+    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesFetcher()).render()
+    first: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            first.setdefault(anchor, index)
+    document.write_pdf(path)
+    return Frame(
+        path=path,
+        pages=len(document.pages),
+        toc_start=first["toc"],
+        dividers=[first[f"divider-{i}"] for i in range(len(context["dividers"]))],
+    )
+
+
+def _number_pages(
+    selection: Selection, parts: list[Part], toc_start: int, toc_len: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """TOC entries and divider pages with their final (1-based) page numbers."""
+    page = toc_start + toc_len + 1
+    toc: list[dict[str, Any]] = [{"title": _("Key figures"), "subtitle": "", "page": 3, "level": 1}]
+    dividers: list[dict[str, Any]] = []
+    for part in parts:
+        dividers.append({"part": part, "page": page})
+        toc.append({"title": part.title, "subtitle": part.subtitle, "page": page, "level": part.level})
+        page += 1
+        for sub, first, last in part.runs:
+            if selection.layout == "full":
+                toc.append(
+                    {"title": _attribution(sub), "subtitle": "", "page": page, "level": part.level + 1}
+                )
+            page += _run_length(sub, first, last)
+    return toc, dividers
+
+
+@dataclass
+class Built:
+    pages: int
+    reports: int
+    size: int
+
+
+def compilation_build(
+    selection: Selection,
+    output: Path,
+    *,
+    title: str = "",
+    submissions: list[Submission] | None = None,
+    progress: Progress | None = None,
+    ensure_pdf: Callable[[Submission], None] | None = None,
+) -> Built:
+    """Write the compiled PDF of ``selection`` to ``output``."""
+    report = progress or (lambda _pct, _msg: None)
+    subs = submissions if submissions is not None else selection_submissions(selection)
+    if not subs:
+        raise EmptySelection(_("No submitted report matches these filters: there is nothing to compile."))
+    for done, sub in enumerate(subs, start=1):
+        if not sub.pdf or not sub.pdf_pages or not sub.pdf_page_map:
+            if ensure_pdf is None:
+                raise ReportError(_("Submission %(id)s has no PDF yet.") % {"id": sub.pk})
+            ensure_pdf(sub)
+            sub.refresh_from_db(fields=["pdf", "pdf_pages", "pdf_page_map"])
+            if done % 10 == 0:
+                report(5 + int(45 * done / len(subs)), _("Rendering missing report PDFs"))
+    report(50, _("Planning the document"))
+    parts = _plan_full(selection, subs) if selection.layout == "full" else _plan_action_lines(selection, subs)
+    title = title or (
+        _("Compiled stakeholder reports — full reports")
+        if selection.layout == "full"
+        else _("Compiled stakeholder reports — by Action Line")
+    )
+
+    with (
+        translation.override(settings.LANGUAGE_CODE),
+        tempfile.TemporaryDirectory(prefix="wsis-compile-") as tmp,
+    ):
+        context: dict[str, Any] = {
+            "title": title,
+            "cycle_name": subs[0].report.cycle.name,
+            "generated_at": timezone.localtime(),
+            "selection": selection,
+            "figures": key_figures(subs, selection),
+            "report_count": len(subs),
+            "layout_label": dict(_layouts())[selection.layout],
+        }
+        # Every page number is known before layout: the front matter and the table of contents
+        # have fixed lengths, the reports' page counts are stored. Checked after layout; if the
+        # frame came out otherwise (it should not), it is laid out again with the real positions.
+        toc_rows = 1 + len(parts) + (len(subs) if selection.layout == "full" else 0)
+        toc_start, toc_len = FRONT_PAGES, toc_pages(toc_rows)
+        report(60, _("Laying out the cover, key figures and contents"))
+        for _attempt in range(2):
+            toc, dividers = _number_pages(selection, parts, toc_start, toc_len)
+            frame = _frame_render({**context, "entries": toc, "dividers": dividers}, Path(tmp) / "frame.pdf")
+            actual_len = (frame.dividers[0] if frame.dividers else frame.pages) - frame.toc_start
+            if (frame.toc_start, actual_len) == (toc_start, toc_len):
+                break
+            toc_start, toc_len = frame.toc_start, actual_len
+        else:
+            raise ReportError(_("The compiled document's page numbers could not be settled."))
+
+        report(70, _("Assembling the document"))
+        mark = pdfmerge.Bookmark
+        runs = [
+            pdfmerge.Run(frame.path, 0, toc_start - 1, [mark(title, 1, 0), mark(_("Key figures"), 1, 2)]),
+            pdfmerge.Run(
+                frame.path, toc_start, toc_start + toc_len - 1, [mark(_("Table of contents"), 1, 0)]
+            ),
+        ]
+        for part, divider_page in zip(parts, frame.dividers, strict=True):
+            runs.append(
+                pdfmerge.Run(frame.path, divider_page, divider_page, [mark(part.title, part.level, 0)])
+            )
+            for sub, first, last in part.runs:
+                if _run_length(sub, first, last):
+                    runs.append(
+                        pdfmerge.Run(
+                            _pdf_path(sub), first, last, [mark(_attribution(sub), part.level + 1, 0)]
+                        )
+                    )
+        assembled = pdfmerge.assemble(runs, output, title=title, author=_("WSIS secretariat"), language="en")
+    report(100, _("Done"))
+    return Built(pages=assembled.pages, reports=len(subs), size=output.stat().st_size)
+
+
+def _layouts() -> list[tuple[str, str]]:
+    from .models import Compilation
+
+    return [(value, str(label)) for value, label in Compilation.Layout.choices]
+
+
+# --- The job ---------------------------------------------------------------------------------
+
+
+def compilation_request(*, user, selection: Selection, title: str = "", force: bool = False):
+    """Ask for a compilation. The same selection over unchanged submissions returns the stored
+    result (``reused`` True) unless ``force``; an empty selection raises ``EmptySelection``."""
+    from django.db import transaction
+
+    from .models import Compilation, ReportingCycle
+
+    subs = selection_submissions(selection)
+    if not subs:
+        raise EmptySelection(_("No submitted report matches these filters: there is nothing to compile."))
+    fingerprint = selection_fingerprint(selection, subs)
+    if not force:
+        existing = (
+            Compilation.objects.filter(fingerprint=fingerprint)
+            .exclude(status=Compilation.Status.FAILED)
+            .order_by("-created_at")
+            .first()
+        )
+        if existing and (existing.status != Compilation.Status.DONE or existing.file):
+            existing.reused = True  # type: ignore[attr-defined]
+            return existing
+    with transaction.atomic():
+        job = Compilation.objects.create(
+            title=title,
+            requested_by=user,
+            cycle=ReportingCycle.objects.get(slug=selection.cycle),
+            layout=selection.layout,
+            grouping=selection.grouping,
+            filters=selection.as_filters(),
+            fingerprint=fingerprint,
+            report_count=len(subs),
+        )
+        compilation_enqueue_on_commit(job)
+    job.reused = False  # type: ignore[attr-defined]
+    return job
+
+
+def compilation_enqueue_on_commit(job) -> None:
+    from django.db import transaction
+
+    def publish() -> None:
+        from . import tasks
+
+        tasks.publish(tasks.compile_reports_task, job.pk, model="compilation")
+
+    transaction.on_commit(publish)
+
+
+def compilation_run(*, compilation_id: int, ensure_pdf: Callable[[Submission], None] | None = None) -> None:
+    """Build a queued compilation (the task calls this). Idempotent: a done job is left alone;
+    a failure marks the job failed with its reason."""
+    from django.core.files import File
+    from django.db import transaction
+
+    from .models import Compilation
+
+    with transaction.atomic():
+        job = Compilation.objects.select_for_update().get(pk=compilation_id)
+        if job.status == Compilation.Status.DONE:
+            return
+        job.status = Compilation.Status.RUNNING
+        job.started_at = timezone.now()
+        job.progress, job.progress_message, job.last_error = 0, _("Started"), ""
+        job.save(
+            update_fields=["status", "started_at", "progress", "progress_message", "last_error", "updated_at"]
+        )
+
+    def progress(percent: int, message: str) -> None:
+        Compilation.objects.filter(pk=job.pk).update(progress=percent, progress_message=message[:200])
+
+    selection = Selection.from_filters(job.filters)
+    try:
+        with tempfile.TemporaryDirectory(prefix="wsis-job-") as tmp:
+            path = Path(tmp) / "compilation.pdf"
+            built = compilation_build(
+                selection, path, title=job.title, progress=progress, ensure_pdf=ensure_pdf
+            )
+            with path.open("rb") as fh:
+                job.file.save(f"{job.cycle.slug}-{job.layout}-{job.pk}.pdf", File(fh), save=False)
+    except Exception as exc:
+        Compilation.objects.filter(pk=job.pk).update(
+            status=Compilation.Status.FAILED,
+            last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+        if isinstance(exc, ReportError):
+            return
+        raise
+    job.status = Compilation.Status.DONE
+    job.page_count, job.report_count, job.file_size = built.pages, built.reports, built.size
+    job.progress, job.progress_message, job.finished_at = 100, _("Done"), timezone.now()
+    job.save()
+    if job.requested_by and job.requested_by.email:
+        compilation_ready_email(job)
+
+
+def compilation_ready_email(job) -> None:
+    from django.urls import reverse
+
+    from .emails import message_build
+
+    link = settings.SITE_URL + reverse("admin:reports_compilation_download", args=[job.pk])
+    message_build(
+        "compilation_ready",
+        to=[job.requested_by.email],
+        context={"job": job, "link": link},
+    ).send()
+
+
+def compilation_retry(*, compilation) -> None:
+    from django.db import transaction
+
+    from .models import Compilation
+
+    with transaction.atomic():
+        job = Compilation.objects.select_for_update().get(pk=compilation.pk)
+        if job.status != Compilation.Status.FAILED:
+            raise ReportError(_("Only a failed compilation can be retried."))
+        job.status, job.progress, job.progress_message = Compilation.Status.QUEUED, 0, ""
+        job.save(update_fields=["status", "progress", "progress_message", "updated_at"])
+        compilation_enqueue_on_commit(job)

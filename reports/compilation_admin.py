@@ -1,0 +1,209 @@
+"""Admin screens for compiled PDF reports: choose the filters and a layout, follow the job's
+progress, download the result, retry a failed job. Imported by ``reports/admin.py``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from action_lines.models import ActionLine
+
+from . import compilation, selectors
+from .models import Compilation, Region, Report, ReportingCycle, StakeholderType
+from .services import ReportError
+
+
+class CompilationForm(forms.Form):
+    cycle = forms.ModelChoiceField(ReportingCycle.objects.all(), label=_("Reporting cycle"))
+    layout = forms.ChoiceField(
+        choices=Compilation.Layout.choices, label=_("Layout"), widget=forms.RadioSelect
+    )
+    grouping = forms.ChoiceField(
+        choices=Compilation.Grouping.choices,
+        label=_("Group full reports"),
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    statuses = forms.MultipleChoiceField(
+        choices=[c for c in Report.Status.choices if c[0] != Report.Status.DRAFT],
+        required=False,
+        label=_("Statuses"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every report submitted at least once."),
+    )
+    stakeholder_types = forms.MultipleChoiceField(
+        choices=StakeholderType.choices,
+        required=False,
+        label=_("Stakeholder types"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    regions = forms.ModelMultipleChoiceField(
+        Region.objects.all(), required=False, label=_("Regions"), widget=forms.CheckboxSelectMultiple
+    )
+    action_lines = forms.ModelMultipleChoiceField(
+        ActionLine.objects.in_template_order(),
+        required=False,
+        label=_("Action Lines"),
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="code",
+        help_text=_(
+            "Reports that address one of these lines; the by-Action-Line layout compiles only these."
+        ),
+    )
+    title = forms.CharField(max_length=300, required=False, label=_("Title (optional)"))
+
+    def selection(self, report_ids: tuple[int, ...] = ()) -> compilation.Selection:
+        data = self.cleaned_data
+        return compilation.Selection(
+            cycle=data["cycle"].slug,
+            layout=data["layout"],
+            grouping=data.get("grouping") or Compilation.Grouping.STAKEHOLDER_TYPE,
+            statuses=tuple(data["statuses"]),
+            stakeholder_types=tuple(data["stakeholder_types"]),
+            regions=tuple(r.code for r in data["regions"]),
+            action_lines=tuple(line.code for line in data["action_lines"]),
+            report_ids=report_ids,
+        )
+
+
+@admin.register(Compilation)
+class CompilationAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "layout",
+        "status_badge",
+        "progress_display",
+        "report_count",
+        "page_count",
+        "size_display",
+        "requested_by",
+        "created_at",
+        "download_link",
+    ]
+    list_filter = ["status", "layout", "cycle"]
+    list_select_related = ["cycle", "requested_by"]
+    readonly_fields = [f.name for f in Compilation._meta.fields]
+    actions = ["retry"]
+    ordering = ["-created_at"]
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="reports_compilation_download",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def has_change_permission(self, request, obj=None):  # stored jobs are records, not edited
+        return False
+
+    @admin.display(description=_("Status"), ordering="status")
+    def status_badge(self, obj: Compilation):
+        if obj.status == Compilation.Status.FAILED:
+            return format_html(
+                '<strong class="errornote-inline">{}</strong><br><small>{}</small>',
+                obj.get_status_display(),
+                obj.last_error[:200],
+            )
+        return obj.get_status_display()
+
+    @admin.display(description=_("Progress"))
+    def progress_display(self, obj: Compilation):
+        if obj.status == Compilation.Status.RUNNING:
+            return format_html(
+                '<progress max="100" value="{}">{} %</progress> {}',
+                obj.progress,
+                obj.progress,
+                obj.progress_message,
+            )
+        return f"{obj.progress} %"
+
+    @admin.display(description=_("Size"))
+    def size_display(self, obj: Compilation):
+        return f"{obj.file_size / 1e6:.1f} MB" if obj.file_size else "—"
+
+    @admin.display(description=_("File"))
+    def download_link(self, obj: Compilation):
+        if obj.status != Compilation.Status.DONE or not obj.file:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:reports_compilation_download", args=[obj.pk]),
+            _("Download PDF"),
+        )
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        report_ids = tuple(int(i) for i in request.GET.get("reports", "").split(",") if i.isdigit())
+        current = selectors.cycle_current()
+        initial = {
+            "cycle": current,
+            "layout": Compilation.Layout.ACTION_LINE,
+            "grouping": Compilation.Grouping.STAKEHOLDER_TYPE,
+        }
+        form = CompilationForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = compilation.compilation_request(
+                    user=request.user, selection=form.selection(report_ids), title=form.cleaned_data["title"]
+                )
+            except ReportError as exc:
+                form.add_error(None, str(exc))
+            else:
+                if job.reused:
+                    self.message_user(
+                        request,
+                        _("Nothing changed since this compilation was made: it is reused."),
+                        messages.INFO,
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        _("The compilation is queued; you will get an e-mail when it is ready."),
+                        messages.SUCCESS,
+                    )
+                return HttpResponseRedirect(reverse("admin:reports_compilation_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Compile reports"),
+            "form": form,
+            "report_ids": report_ids,
+            "opts": self.model._meta,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, "admin/reports/compilation/add.html", context)
+
+    def download_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(Compilation, pk=pk)
+        if job.status != Compilation.Status.DONE or not job.file:
+            raise Http404(_("This compilation has no file yet."))
+        filename = f"wsis-{job.cycle.slug}-{job.layout}-{job.pk}.pdf"
+        return FileResponse(
+            job.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+        )
+
+    @admin.action(description=_("Retry the selected failed compilations"), permissions=["add"])
+    def retry(self, request, queryset):
+        retried = 0
+        for job in queryset:
+            try:
+                compilation.compilation_retry(compilation=job)
+                retried += 1
+            except ReportError as exc:
+                self.message_user(request, f"{job}: {exc}", messages.WARNING)
+        if retried:
+            self.message_user(
+                request, _("%(n)d compilation(s) queued again.") % {"n": retried}, messages.SUCCESS
+            )

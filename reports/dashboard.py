@@ -1,0 +1,291 @@
+"""Reads for the secretariat's dashboard: the figures of one reporting cycle.
+
+Every figure is one aggregate query (GROUP BY), so the dashboard costs the same number of
+queries for ten reports as for ten thousand. ``dashboard_build`` adds the charts
+(``reports/charts.py``) and their data tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import accumulate
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from action_lines.models import ActionLine
+
+from . import charts
+from .models import (
+    LINE_ADDRESSED,
+    ActionLineProgress,
+    Region,
+    Report,
+    ReportingCycle,
+    StakeholderType,
+    Submission,
+)
+
+S = Report.Status
+# A report counts as submitted once it has been sent to the secretariat, whatever happened next.
+SUBMITTED_STATUSES = [s for s in S.values if s != S.DRAFT]
+NOT_SUBMITTED_STATUSES = [S.DRAFT, S.CHANGES_REQUESTED]
+WAITING_TABLE_LIMIT = 50
+
+
+@dataclass
+class LineCoverage:
+    line: ActionLine
+    addressed: int
+    not_applicable: int
+
+
+@dataclass
+class DashboardData:
+    cycle: ReportingCycle
+    status_counts: dict[str, int]
+    late: int
+    per_day: list[tuple[date, int, int]]  # day, first submissions, resubmissions
+    by_type: list[tuple[str, str, int]]  # value, label, reports
+    by_region: list[tuple[Region, int]]
+    coverage: list[LineCoverage]
+    waiting: list[Report]
+
+    @property
+    def total(self) -> int:
+        return sum(self.status_counts.values())
+
+    @property
+    def submitted(self) -> int:
+        return sum(n for status, n in self.status_counts.items() if status in SUBMITTED_STATUSES)
+
+    @property
+    def waiting_total(self) -> int:
+        return sum(self.status_counts.get(s, 0) for s in NOT_SUBMITTED_STATUSES)
+
+
+def cycles_for_dashboard() -> QuerySet[ReportingCycle]:
+    return ReportingCycle.objects.only("pk", "name", "slug", "opens_at", "deadline").order_by("-opens_at")
+
+
+def status_counts(*, cycle: ReportingCycle) -> tuple[dict[str, int], int]:
+    """Reports per status (every status present, zeros included) and how many were late."""
+    rows = (
+        Report.objects.filter(cycle=cycle)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("*"), late=Count("status", filter=Q(is_late=True)))
+    )
+    counts = dict.fromkeys(S.values, 0)
+    late = 0
+    for row in rows:
+        counts[row["status"]] = row["n"]
+        late += row["late"]
+    return counts, late
+
+
+def submissions_per_day(*, cycle: ReportingCycle) -> list[tuple[date, int, int]]:
+    """Per local calendar day: first submissions of a report, and resubmissions."""
+    rows = (
+        Submission.objects.filter(report__cycle=cycle)
+        .annotate(day=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values("day")
+        .annotate(first=Count("number", filter=Q(number=1)), again=Count("number", filter=Q(number__gt=1)))
+        .order_by("day")
+    )
+    return [(row["day"], row["first"], row["again"]) for row in rows]
+
+
+def submitted_by_stakeholder_type(*, cycle: ReportingCycle) -> list[tuple[str, str, int]]:
+    rows = dict(
+        Report.objects.filter(cycle=cycle, status__in=SUBMITTED_STATUSES)
+        .order_by()
+        .values_list("entity__stakeholder_type")
+        .annotate(n=Count("*"))
+    )
+    return [(value, str(label), rows.get(value, 0)) for value, label in StakeholderType.choices]
+
+
+def submitted_by_region(*, cycle: ReportingCycle) -> list[tuple[Region, int]]:
+    counts = dict(
+        Report.objects.filter(cycle=cycle, status__in=SUBMITTED_STATUSES)
+        .order_by()
+        .values_list("entity__country__region_id")
+        .annotate(n=Count("*"))
+    )
+    return [(region, counts.get(region.pk, 0)) for region in Region.objects.order_by("order")]
+
+
+def action_line_coverage(*, cycle: ReportingCycle) -> list[LineCoverage]:
+    """For every Action Line and C7 sub-line, in template order: how many submitted reports
+    address it (some text in achievements, challenges or future priorities) and how many
+    marked it not applicable. Counted from the progress rows through their partial indexes."""
+    submitted = Q(report__cycle=cycle, report__status__in=SUBMITTED_STATUSES)
+
+    def per_line(condition: Q) -> dict[int, int]:
+        return dict(
+            ActionLineProgress.objects.filter(condition, submitted)
+            .order_by()
+            .values_list("action_line_id")
+            .annotate(n=Count("*"))  # not a column: the partial indexes answer alone
+        )
+
+    addressed = per_line(LINE_ADDRESSED)
+    not_applicable = per_line(Q(not_applicable=True))
+    lines = ActionLine.objects.in_template_order().only(
+        "pk", "code", "number", "title", "short_title", "parent", "order"
+    )
+    return [LineCoverage(line, addressed.get(line.pk, 0), not_applicable.get(line.pk, 0)) for line in lines]
+
+
+def reports_waiting(*, cycle: ReportingCycle, limit: int = WAITING_TABLE_LIMIT) -> list[Report]:
+    """Reports started and not (re)submitted: drafts and those re-opened for changes,
+    most recently worked on first, with what is needed to chase them."""
+    return list(
+        Report.objects.filter(cycle=cycle, status__in=NOT_SUBMITTED_STATUSES)
+        .select_related("entity__country", "contact")
+        .only(
+            "pk",
+            "status",
+            "updated_at",
+            "lines_covered",
+            "entity__name",
+            "entity__acronym",
+            "entity__stakeholder_type",
+            "entity__country__name",
+            "contact__name",
+            "contact__email",
+        )
+        .order_by("-updated_at", "pk")[:limit]
+    )
+
+
+def dashboard_data(*, cycle: ReportingCycle) -> DashboardData:
+    counts, late = status_counts(cycle=cycle)
+    return DashboardData(
+        cycle=cycle,
+        status_counts=counts,
+        late=late,
+        per_day=submissions_per_day(cycle=cycle),
+        by_type=submitted_by_stakeholder_type(cycle=cycle),
+        by_region=submitted_by_region(cycle=cycle),
+        coverage=action_line_coverage(cycle=cycle),
+        waiting=reports_waiting(cycle=cycle),
+    )
+
+
+# --- Charts ----------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    """A chart and the table with its numbers."""
+
+    key: str
+    title: str
+    svg: SafeString
+    table: SafeString
+    note: str = ""
+
+
+@dataclass
+class Dashboard:
+    data: DashboardData
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+
+def _line_label(line: ActionLine) -> str:
+    return line.short_title if line.parent_id else f"{line.code} {line.short_title}"
+
+
+def dashboard_figures(data: DashboardData) -> dict[str, Figure]:
+    deadline = timezone.localtime(data.cycle.deadline).date()
+    marker = (deadline, _("Deadline"))
+    figures: dict[str, Figure] = {}
+
+    title = _("Reports by status")
+    rows = [(str(S(status).label), n) for status, n in data.status_counts.items()]
+    figures["status"] = Figure(
+        "status",
+        title,
+        charts.bar_chart(title, rows, show_title=False, chart_id="chart-status"),
+        charts.data_table(title, [_("Status"), _("Reports")], rows),
+    )
+
+    title = _("Reports submitted per day")
+    daily = [(day, first) for day, first, _again in data.per_day]
+    figures["per_day"] = Figure(
+        "per_day",
+        title,
+        charts.column_chart(
+            title, daily, marker=marker, unit_word=_("reports"), show_title=False, chart_id="chart-per-day"
+        ),
+        charts.data_table(
+            title,
+            [_("Day"), _("First submissions"), _("Resubmissions")],
+            [(day.isoformat(), first, again) for day, first, again in data.per_day],
+        ),
+        note=_("First submission of each report, by local day; the dashed line marks the deadline."),
+    )
+
+    title = _("Reports submitted, running total")
+    running = list(zip([d for d, _n in daily], accumulate(n for _d, n in daily), strict=True))
+    figures["cumulative"] = Figure(
+        "cumulative",
+        title,
+        charts.line_chart(
+            title,
+            running,
+            marker=marker,
+            unit_word=_("reports"),
+            show_title=False,
+            chart_id="chart-cumulative",
+        ),
+        charts.data_table(
+            title, [_("Day"), _("Reports submitted so far")], [(d.isoformat(), n) for d, n in running]
+        ),
+    )
+
+    title = _("Submitted reports by stakeholder type")
+    rows = [(label, n) for _value, label, n in data.by_type]
+    figures["by_type"] = Figure(
+        "by_type",
+        title,
+        charts.bar_chart(title, rows, show_title=False, chart_id="chart-by-type"),
+        charts.data_table(title, [_("Stakeholder type"), _("Reports")], rows),
+    )
+
+    title = _("Submitted reports by region")
+    rows = [(region.name, n) for region, n in data.by_region]
+    figures["by_region"] = Figure(
+        "by_region",
+        title,
+        charts.bar_chart(title, rows, show_title=False, chart_id="chart-by-region"),
+        charts.data_table(title, [_("Region"), _("Reports")], rows),
+        note=_("Regions are ITU-D's six regions, from the entity's country."),
+    )
+
+    title = _("Action Line coverage")
+    bars = [charts.Bar(_line_label(c.line), c.addressed, 1 if c.line.parent_id else 0) for c in data.coverage]
+    figures["coverage"] = Figure(
+        "coverage",
+        title,
+        charts.bar_chart(title, bars, show_title=False, chart_id="chart-coverage"),
+        charts.data_table(
+            title,
+            [_("Action Line"), _("Reports addressing it"), _("Marked not applicable")],
+            [(c.line.label, c.addressed, c.not_applicable) for c in data.coverage],
+        ),
+        note=_("Submitted reports with an answer on the line; C7's sub-lines are indented."),
+    )
+    return figures
+
+
+def dashboard_build(*, cycle: ReportingCycle) -> Dashboard:
+    data = dashboard_data(cycle=cycle)
+    return Dashboard(data=data, figures=dashboard_figures(data))

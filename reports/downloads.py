@@ -1,0 +1,47 @@
+"""The stored PDF of a submission, for the entity's members and the secretariat (staff)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .delivery import submission_pdf_filename
+from .models import Membership, Submission
+
+
+@require_GET
+@login_required
+def submission_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """Download the PDF rendered from submission ``pk``. Anyone but a member of the entity or the
+    secretariat (staff who may view submissions: the "Secretariat" group, superusers) gets a 404,
+    as for an id that does not exist."""
+    submission = Submission.objects.select_related("report__entity", "report__cycle").filter(pk=pk).first()
+    user = request.user
+    if submission is None or not (
+        (user.is_staff and user.has_perm("reports.view_submission"))
+        or Membership.objects.filter(entity_id=submission.report.entity_id, user=user).exists()
+    ):
+        raise Http404(_("No such submission."))
+    if not submission.pdf:
+        response = HttpResponse(
+            _("The PDF of this submission is being prepared. Please try again in a minute."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "30"
+        return response
+    try:
+        handle = submission.pdf.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("No such submission.")) from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=submission_pdf_filename(submission),
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

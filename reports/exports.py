@@ -1,0 +1,273 @@
+"""Exports of a set of reports (the admin list's current filter) as CSV or XLSX.
+
+Two shapes: one row per report, and one row per report × Action Line (every line, C7's
+sub-lines included, so each report gives the same number of rows). Rows are read in chunks
+(``iterator(chunk_size=…)``) and written as they come: CSV streams to the client, XLSX is
+written by openpyxl's write-only workbook to a temporary file.
+
+Every text cell is neutralised against formula injection: a value starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``, so a spreadsheet shows
+it as text instead of evaluating it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import IO, Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from action_lines.models import ActionLine
+
+from .annex import NARRATIVE_FIELDS, SECTIONS
+from .models import ActionLineProgress, FollowUpContact, Report, SuccessStory
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CELL_LIMIT = 32_767
+CHUNK_SIZE = 500
+
+# Line states in the per-line export.
+ADDRESSED = "addressed"
+NOT_APPLICABLE = "not applicable"
+NOT_ANSWERED = "not answered"
+
+
+def neutralise(value: Any) -> Any:
+    """A spreadsheet-safe cell value: text that a spreadsheet would read as a formula is
+    prefixed with ``'``; anything else is returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return timezone.localtime(value).replace(tzinfo=None, microsecond=0) if value else None
+
+
+def _narrative_headers() -> list[str]:
+    headers = []
+    for spec in SECTIONS:
+        for question in spec.questions:
+            if len(spec.questions) > 1:
+                headers.append(f"{spec.number}.{question.number} {question.label}")
+            else:
+                headers.append(f"{spec.number}. {spec.title}")
+    return headers
+
+
+def _contact(report: Report) -> FollowUpContact | None:
+    try:
+        return report.contact
+    except FollowUpContact.DoesNotExist:
+        return None
+
+
+def _reports(queryset: QuerySet[Report]) -> QuerySet[Report]:
+    """The reports of ``queryset`` (any filters, annotations or ordering) re-read with what
+    the exports need, in a stable order."""
+    return (
+        Report.objects.filter(pk__in=queryset.order_by().values("pk"))
+        .select_related("entity__country__region", "cycle", "contact")
+        .order_by("entity__name", "pk")
+    )
+
+
+def _report_facts(report: Report) -> list[Any]:
+    entity = report.entity
+    return [
+        report.pk,
+        entity.name,
+        entity.acronym,
+        str(entity.get_stakeholder_type_display()),
+        entity.country.name,
+        entity.country_id,
+        entity.country.region.name,
+        report.cycle.name,
+        str(report.get_status_display()),
+        _local(report.submitted_at),
+        report.is_late,
+    ]
+
+
+def _report_fact_headers() -> list[str]:
+    return [
+        _("Report ID"),
+        _("Entity"),
+        _("Acronym"),
+        _("Stakeholder type"),
+        _("Country"),
+        _("Country code"),
+        _("Region"),
+        _("Reporting cycle"),
+        _("Status"),
+        _("Submitted at"),
+        _("Late"),
+    ]
+
+
+def report_export_header() -> list[str]:
+    return [
+        *_report_fact_headers(),
+        _("Submissions"),
+        _("Action Lines covered"),
+        _("Follow-up contact"),
+        _("Contact position"),
+        _("Contact e-mail"),
+        _("Contact phone"),
+        *_narrative_headers(),
+    ]
+
+
+def report_export_rows(queryset: QuerySet[Report], *, chunk_size: int = CHUNK_SIZE) -> Iterator[list[Any]]:
+    """One row per report: who, where, status, contact, and the narrative sections."""
+    for report in _reports(queryset).iterator(chunk_size=chunk_size):
+        contact = _contact(report)
+        yield [
+            *_report_facts(report),
+            report.submission_count,
+            report.lines_covered,
+            contact.name if contact else "",
+            contact.position if contact else "",
+            contact.email if contact else "",
+            contact.phone if contact else "",
+            *(getattr(report, name) for name in NARRATIVE_FIELDS),
+        ]
+
+
+def line_export_header() -> list[str]:
+    return [
+        *_report_fact_headers(),
+        _("Action Line"),
+        _("Action Line title"),
+        _("State"),
+        _("Achievements"),
+        _("Challenges"),
+        _("Future priorities"),
+        _("Success stories"),
+    ]
+
+
+def line_export_rows(queryset: QuerySet[Report], *, chunk_size: int = 200) -> Iterator[list[Any]]:
+    """One row per report × Action Line (every line in template order): the line's state
+    (addressed, not applicable, not answered), its three answers and its success stories."""
+    lines = list(ActionLine.objects.in_template_order())
+    reports = (
+        _reports(queryset)
+        .defer(*NARRATIVE_FIELDS, "section_versions", "changes_requested_message")
+        .prefetch_related(
+            Prefetch(
+                "progress",
+                queryset=ActionLineProgress.objects.only(
+                    "report_id",
+                    "action_line_id",
+                    "achievements",
+                    "challenges",
+                    "future_priorities",
+                    "not_applicable",
+                ).order_by(),
+            ),
+            Prefetch(
+                "success_stories",
+                queryset=SuccessStory.objects.only(
+                    "report_id", "action_line_id", "title", "year", "order"
+                ).order_by("order", "pk"),
+            ),
+        )
+    )
+    for report in reports.iterator(chunk_size=chunk_size):
+        facts = _report_facts(report)
+        progress = {p.action_line_id: p for p in report.progress.all()}
+        stories: dict[int, list[str]] = {}
+        for story in report.success_stories.all():
+            title = f"{story.title} ({story.year})" if story.year else story.title
+            stories.setdefault(story.action_line_id, []).append(title)
+        for line in lines:
+            row = progress.get(line.pk)
+            if row is None:
+                state = NOT_ANSWERED
+            elif row.not_applicable:
+                state = NOT_APPLICABLE
+            else:
+                state = ADDRESSED if row.has_content else NOT_ANSWERED
+            yield [
+                *facts,
+                line.code,
+                line.title,
+                state,
+                row.achievements if row else "",
+                row.challenges if row else "",
+                row.future_priorities if row else "",
+                "\n".join(stories.get(line.pk, [])),
+            ]
+
+
+# --- Writers -------------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object whose ``write`` returns what it was given (for ``csv.writer``)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if value is None:
+        return ""
+    return neutralise(value)
+
+
+def csv_stream(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    """CSV lines as they are produced, UTF-8 with a byte-order mark so that spreadsheet
+    programs read the accents and scripts correctly."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([_csv_value(h) for h in header])
+    for row in rows:
+        yield writer.writerow([_csv_value(v) for v in row])
+
+
+def _xlsx_value(value: Any) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(value) > XLSX_CELL_LIMIT:
+            value = value[: XLSX_CELL_LIMIT - 1] + "…"
+        return neutralise(value)
+    return value
+
+
+def xlsx_write(fh: IO[bytes], header: list[str], rows: Iterable[list[Any]], *, title: str) -> None:
+    """Write one sheet (bold, frozen header row) with openpyxl's write-only workbook, so
+    memory stays flat however many rows there are."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.freeze_panes = "A2"
+    for index, name in enumerate(header, start=1):
+        long_text = index > 11 and name not in {_("Submissions"), _("Action Lines covered")}
+        sheet.column_dimensions[get_column_letter(index)].width = 50 if long_text else max(12, len(name) + 2)
+    bold = Font(bold=True)
+    top = Alignment(vertical="top", wrap_text=False)
+    cells = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=_xlsx_value(name))
+        cell.font = bold
+        cell.alignment = top
+        cells.append(cell)
+    sheet.append(cells)
+    for row in rows:
+        sheet.append([_xlsx_value(v) for v in row])
+    workbook.save(fh)

@@ -1,0 +1,70 @@
+"""Filters for the report document template: paragraphs of user text with their own direction.
+
+An Arabic report quotes English names, an English one an Arabic title: each paragraph is laid out
+in the direction of its first strong character (what ``dir="auto"`` does in browsers; WeasyPrint
+needs it spelled out). User text is escaped here, never trusted as markup.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+_PARAGRAPH_BREAK = re.compile(r"\n{2,}")
+
+
+def direction(text: str, default: str = "ltr") -> str:
+    """``rtl`` or ``ltr`` from the first strong character of ``text``; ``default`` when there is none."""
+    for char in text or "":
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return default
+
+
+@register.filter
+def text_dir(value: object, default: str = "ltr") -> str:
+    """``dir`` attribute value for one short piece of user text (a title, a table cell)."""
+    return direction(str(value or ""), default)
+
+
+_BULLET = re.compile(r"^\s*[-–—•*·▪]\s+")
+
+
+def _paragraph(lines: list[str], default: str) -> str:
+    text = "<br>".join(escape(line) for line in lines)
+    return f'<p dir="{direction(" ".join(lines), default)}">{text}</p>'
+
+
+def _bullets(lines: list[str], default: str) -> str:
+    items = [_BULLET.sub("", line) for line in lines]
+    text = "".join(f"<li>{escape(item)}</li>" for item in items)
+    return f'<ul class="doc-list" dir="{direction(items[0], default)}">{text}</ul>'
+
+
+@register.filter(is_safe=True)
+def paragraphs(value: object, default: str = "ltr") -> SafeString:
+    """User text as HTML blocks, each escaped and with its own direction: blank lines separate
+    paragraphs; within one, lines starting with a bullet (``-``, ``•``, ``*`` …) become a list
+    (a wrapped item hangs under its text, not under the dash) and other lines are joined by
+    ``<br>``."""
+    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    html: list[str] = []
+    for paragraph in _PARAGRAPH_BREAK.split(text) if text else []:
+        group: list[str] = []
+        for line in (line for line in paragraph.split("\n") if line.strip()):
+            if group and bool(_BULLET.match(line)) != bool(_BULLET.match(group[0])):
+                html.append((_bullets if _BULLET.match(group[0]) else _paragraph)(group, default))
+                group = []
+            group.append(line)
+        if group:
+            html.append((_bullets if _BULLET.match(group[0]) else _paragraph)(group, default))
+    return mark_safe("\n".join(html))  # noqa: S308  (every piece of user text is escaped above)

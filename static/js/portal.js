@@ -1,0 +1,21 @@
+/* Small progressive enhancements used on every page (the portal works without them). */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // The language menu switches on change (a button does it without JavaScript).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // Print buttons on the preview and the blank template.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  // Navigation shown open without JavaScript; on narrow screens it starts folded.
+  document.querySelectorAll("details[data-fold-below]").forEach(function (details) {
+    if (window.innerWidth < parseInt(details.dataset.foldBelow, 10)) { details.open = false; }
+  });
+})();

@@ -1,0 +1,84 @@
+"""Fixtures for the secretariat's admin: the Secretariat group (recreated after transactional
+tests flushed it), people in every role, and submitted reports built without the delivery
+pipeline (a submission row with its snapshot, as ``report_submit`` leaves it)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from action_lines.models import ActionLine
+from reports import snapshot
+from reports.models import Report, Submission
+from reports.permissions import secretariat_group_ensure
+from tests import factories
+
+
+@pytest.fixture
+def secretariat_group(reference_data):
+    return secretariat_group_ensure()
+
+
+@pytest.fixture
+def secretariat_user(secretariat_group):
+    user = factories.UserFactory(email="reviewer@wsis.example.org", first_name="Rita", last_name="Reviewer")
+    user.is_staff = True
+    user.save()
+    user.groups.add(secretariat_group)
+    return user
+
+
+@pytest.fixture
+def secretariat_client(client, secretariat_user):
+    client.force_login(secretariat_user)
+    return client
+
+
+@pytest.fixture
+def staff_outsider(reference_data):
+    """Staff, but not in the Secretariat group (e.g. IT support)."""
+    user = factories.UserFactory(email="it.support@wsis.example.org")
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def owner(entity):
+    return factories.MembershipFactory(entity=entity, user__email="focal.point@ministry.example.org").user
+
+
+def submit_directly(report: Report, *, user=None, at=None) -> Submission:
+    """Mark ``report`` submitted with a numbered snapshot (no PDF, no e-mail)."""
+    at = at or timezone.now()
+    report.refresh_from_db()
+    report.status = Report.Status.SUBMITTED
+    report.submission_count += 1
+    report.submitted_at = at
+    report.submitted_by = user
+    report.changes_requested_message = ""
+    report.save()
+    return Submission.objects.create(
+        report=report,
+        number=report.submission_count,
+        submitted_at=at,
+        submitted_by=user,
+        content=snapshot.document_for_report(report),
+    )
+
+
+def fill(report: Report, *, codes=("C1", "C2", "C5"), achievements="Schools connected.") -> Report:
+    for line in ActionLine.objects.filter(code__in=codes):
+        factories.ProgressFactory(report=report, action_line=line, achievements=achievements)
+    report.lines_covered = len(codes)
+    report.save(update_fields=["lines_covered"])
+    factories.ContactFactory(report=report)
+    return report
+
+
+@pytest.fixture
+def submitted_report(report, owner):
+    fill(report)
+    submit_directly(report, user=owner)
+    report.refresh_from_db()
+    return report

@@ -1,0 +1,67 @@
+"""The secretariat's pages cost the same number of SQL queries for 10 reports as for 500:
+filters, delivery state and aggregates are subqueries or GROUP BY, never a query per row."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reports import demo
+from reports.models import Delivery, Report
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("admin:reports_report_changelist")
+
+
+def pages(report: Report) -> dict[str, str]:
+    return {
+        "list": LIST,
+        "filtered list": f"{LIST}?status__exact=submitted&line=C7&entity__country__region__code__exact=africa"
+        "&is_late__exact=0&delivery=failed&entity__stakeholder_type__exact=government",
+        "search": f"{LIST}?q=ministry",
+        "list ordered by country": f"{LIST}?o=3",
+        "date drill-down": f"{LIST}?submitted_at__year={report.submitted_at.year}",
+        "dashboard": reverse("admin:reports_report_dashboard"),
+        "report page": reverse("admin:reports_report_change", args=[report.pk]),
+        "diff": reverse("admin:reports_report_diff", args=[report.pk]) + "?a=1&b=live",
+    }
+
+
+def add_deliveries(reports) -> None:
+    rows = []
+    for n, report in enumerate(reports):
+        for kind in (Delivery.Kind.RENDER_PDF, Delivery.Kind.SECRETARIAT_EMAIL, Delivery.Kind.RECEIPT_EMAIL):
+            status = Delivery.Status.FAILED if n % 3 == 0 and kind != "render_pdf" else Delivery.Status.DONE
+            rows.append(Delivery(report=report, kind=kind, status=status, attempts=1))
+    Delivery.objects.bulk_create(rows)
+
+
+def count_queries(client, url: str) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured), [q["sql"] for q in captured.captured_queries]
+
+
+def test_page_query_counts_do_not_grow_with_the_number_of_reports(secretariat_client, secretariat_group):
+    demo.demo_seed(reports=10, seed=7)
+    add_deliveries(Report.objects.exclude(status="draft"))
+    report = Report.objects.filter(status="submitted").order_by("pk").first()
+    small = {name: count_queries(secretariat_client, url)[0] for name, url in pages(report).items()}
+
+    demo.demo_seed(reports=490, seed=8)
+    add_deliveries(Report.objects.exclude(status="draft").exclude(deliveries__isnull=False))
+    assert Report.objects.count() == 500
+    large = {name: count_queries(secretariat_client, url)[0] for name, url in pages(report).items()}
+
+    assert large == small
+    assert small["list"] <= 12, small
+
+
+def test_the_list_does_not_load_the_long_texts(secretariat_client, submitted_report):
+    _n, queries = count_queries(secretariat_client, LIST)
+    rows_query = next(q for q in queries if 'FROM "reports_report"' in q and "LIMIT" in q)
+    for column in ("executive_summary", "digital_strategy", "future_vision", "section_versions"):
+        assert column not in rows_query
+    assert "reports_delivery" in rows_query  # the delivery state is a subquery of the same query

@@ -1,0 +1,108 @@
+"""The report list: its columns and filters find what the secretariat looks for."""
+
+import pytest
+from django.urls import reverse
+
+from action_lines.models import ActionLine
+from reports.models import Delivery
+from tests import factories
+
+from .conftest import fill, submit_directly
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("admin:reports_report_changelist")
+
+
+@pytest.fixture
+def reports(cycle, reference_data):
+    kenya = fill(
+        factories.ReportFactory(
+            cycle=cycle, entity=factories.EntityFactory(name="Kenya ICT Authority", country_id="KE")
+        ),
+        codes=("C1", "C7.HEALTH"),
+    )
+    submit_directly(kenya)
+    Delivery.objects.create(report=kenya, kind=Delivery.Kind.RENDER_PDF, status=Delivery.Status.DONE)
+    Delivery.objects.create(report=kenya, kind=Delivery.Kind.RECEIPT_EMAIL, status=Delivery.Status.FAILED)
+    france = fill(
+        factories.ReportFactory(
+            cycle=cycle,
+            entity=factories.EntityFactory(
+                name="Institut du numérique", acronym="INUM", country_id="FR", stakeholder_type="academia"
+            ),
+        ),
+        codes=("C2",),
+    )
+    france.contact.email = "wsis.focal@inum.example.fr"
+    france.contact.save()
+    ghana = factories.ReportFactory(
+        cycle=cycle, entity=factories.EntityFactory(name="Ghana Digital Centre", country_id="GH")
+    )
+    factories.ProgressFactory(
+        report=ghana, action_line=ActionLine.objects.get(code="C7.HEALTH"), not_applicable=True
+    )
+    return kenya, france, ghana
+
+
+def names(client, query=""):
+    response = client.get(LIST + query)
+    assert response.status_code == 200
+    return {str(r.entity) for r in response.context["cl"].result_list}
+
+
+def test_the_list_shows_who_where_status_and_delivery(secretariat_client, reports):
+    page = secretariat_client.get(LIST).content.decode()
+    assert "Kenya ICT Authority (MDE)" in page
+    assert "Government" in page and "Kenya" in page and "Africa" in page
+    assert "Submitted" in page
+    assert "PDF ok" in page and "1 failed" in page
+
+
+def test_action_line_filter_counts_answers_not_not_applicable_and_includes_sub_lines(
+    secretariat_client, reports
+):
+    assert names(secretariat_client, "?line=C7.HEALTH") == {"Kenya ICT Authority (MDE)"}
+    assert names(secretariat_client, "?line=C7") == {"Kenya ICT Authority (MDE)"}
+    assert names(secretariat_client, "?line=C2") == {"Institut du numérique (INUM)"}
+    assert names(secretariat_client, "?line=C11") == set()
+
+
+def test_countries_are_offered_once_a_region_is_chosen(secretariat_client, reports):
+    page = secretariat_client.get(LIST).content.decode()
+    assert "Choose a region first." in page
+    response = secretariat_client.get(LIST + "?entity__country__region__code__exact=africa")
+    [countries] = [
+        f for f in response.context["cl"].filter_specs if getattr(f, "parameter_name", "") == "country"
+    ]
+    offered = [code for code, _name in countries.lookup_choices]
+    assert offered == ["GH", "KE"]
+    assert names(secretariat_client, "?country=KE") == {"Kenya ICT Authority (MDE)"}
+
+
+def test_filters_for_status_type_region_late_and_failed_delivery(secretariat_client, reports):
+    assert names(secretariat_client, "?status__exact=draft") == {
+        "Institut du numérique (INUM)",
+        "Ghana Digital Centre (MDE)",
+    }
+    assert names(secretariat_client, "?entity__stakeholder_type__exact=academia") == {
+        "Institut du numérique (INUM)"
+    }
+    assert names(secretariat_client, "?entity__country__region__code__exact=europe") == {
+        "Institut du numérique (INUM)"
+    }
+    assert names(secretariat_client, "?delivery=failed") == {"Kenya ICT Authority (MDE)"}
+    assert names(secretariat_client, "?is_late__exact=1") == set()
+
+
+def test_search_by_name_acronym_and_contact_email(secretariat_client, reports):
+    assert names(secretariat_client, "?q=ghana") == {"Ghana Digital Centre (MDE)"}
+    assert names(secretariat_client, "?q=INUM") == {"Institut du numérique (INUM)"}
+    assert names(secretariat_client, "?q=focal%40inum") == {"Institut du numérique (INUM)"}
+    assert names(secretariat_client, '?q="digital centre" ghana') == {"Ghana Digital Centre (MDE)"}
+    assert names(secretariat_client, "?q=nowhere") == set()
+
+
+def test_submitted_reports_come_first_newest_first(secretariat_client, reports, cycle):
+    response = secretariat_client.get(LIST)
+    statuses = [r.status for r in response.context["cl"].result_list]
+    assert statuses[0] == "submitted"

@@ -1,0 +1,133 @@
+"""Inviting colleagues: a signed link that expires after 14 days and only works for the invited address."""
+
+from __future__ import annotations
+
+import time
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from reports import invitations
+from reports.models import Membership
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner(entity):
+    return factories.MembershipFactory(entity=entity, user__email="owner@example.org").user
+
+
+def token_for(entity, owner, email="new.colleague@example.org", *, days_ago=0):
+    with mock.patch("django.core.signing.time.time", return_value=time.time() - days_ago * 86400):
+        return invitations.invitation_token(entity=entity, email=email, inviter=owner)
+
+
+def test_owner_invites_a_colleague_who_signs_up_and_joins(client, entity, owner, mailbox, settings):
+    settings.SITE_URL = "http://testserver"
+    client.force_login(owner)
+    url = reverse("reports:entity_members", kwargs={"entity_id": entity.pk})
+    response = client.post(url, {"email": "New.Colleague@Example.org"}, follow=True)
+    assert "Invitation sent to new.colleague@example.org" in response.content.decode()
+    (message,) = mailbox.to("new.colleague@example.org")
+    assert entity.name in message.subject
+    assert "owner@example.org invites you" in message.text
+    link = next(word for word in message.text.split() if "/invitations/" in word)
+    assert link in message.html
+
+    # The invited person, not logged in yet, is offered to log in or sign up and come back.
+    client.logout()
+    page = client.get(link).content.decode()
+    assert "Log in with new.colleague@example.org" in page
+    assert "next=%2Finvitations%2F" in page
+
+    colleague = factories.UserFactory(email="new.colleague@example.org")
+    client.force_login(colleague)
+    response = client.post(link, follow=True)
+    assert Membership.objects.filter(entity=entity, user=colleague, role="editor").exists()
+    assert f"Welcome to {entity.name}" in response.content.decode()
+
+
+def test_an_expired_invitation_is_refused_with_a_clear_message(client, entity, owner):
+    token = token_for(entity, owner, days_ago=15)
+    colleague = factories.UserFactory(email="new.colleague@example.org")
+    client.force_login(colleague)
+    url = reverse("reports:invitation", kwargs={"token": token})
+    response = client.post(url)
+    assert response.status_code == 410
+    assert "This invitation has expired" in response.content.decode()
+    assert not Membership.objects.filter(user=colleague).exists()
+    # Thirteen days old still works.
+    client.post(reverse("reports:invitation", kwargs={"token": token_for(entity, owner, days_ago=13)}))
+    assert Membership.objects.filter(user=colleague, entity=entity).exists()
+
+
+def test_a_tampered_invitation_is_refused(client, entity, owner):
+    token = token_for(entity, owner)
+    forged = token.replace("new.colleague", "attacker")
+    response = client.get(reverse("reports:invitation", kwargs={"token": forged + "x"}))
+    assert response.status_code == 410
+    assert "not valid" in response.content.decode()
+
+
+def test_someone_else_logged_in_cannot_use_the_invitation(client, entity, owner):
+    token = token_for(entity, owner)
+    intruder = factories.UserFactory(email="intruder@example.org")
+    client.force_login(intruder)
+    url = reverse("reports:invitation", kwargs={"token": token})
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 403
+        page = response.content.decode()
+        assert "sent to new.colleague@example.org" in page and "intruder@example.org" in page
+    assert not Membership.objects.filter(user=intruder).exists()
+
+
+def test_only_owners_invite(client, entity):
+    editor = factories.MembershipFactory(entity=entity, role="editor").user
+    client.force_login(editor)
+    url = reverse("reports:entity_members", kwargs={"entity_id": entity.pk})
+    assert "Invite a colleague" not in client.get(url).content.decode()
+    assert client.post(url, {"email": "someone@example.org"}).status_code == 404
+
+
+def test_inviting_an_existing_member_says_so(client, entity, owner):
+    client.force_login(owner)
+    url = reverse("reports:entity_members", kwargs={"entity_id": entity.pk})
+    response = client.post(url, {"email": "OWNER@example.org"})
+    assert "owner@example.org is already a member" in response.content.decode()
+
+
+def test_a_mail_server_failure_keeps_the_form_with_a_message(client, entity, owner, mailbox):
+    mailbox.fail_next("550 5.1.1 Mailbox unavailable")
+    client.force_login(owner)
+    url = reverse("reports:entity_members", kwargs={"entity_id": entity.pk})
+    response = client.post(url, {"email": "someone@example.org"})
+    page = response.content.decode()
+    assert "could not be sent just now" in page and 'value="someone@example.org"' in page
+
+
+def test_a_new_person_signs_up_from_the_invitation_and_comes_back_to_it(client, entity, owner, mailbox):
+    import re
+
+    invitation = reverse("reports:invitation", kwargs={"token": token_for(entity, owner)})
+    page = client.get(invitation).content.decode()
+    signup = re.search(r'href="(/accounts/signup/\?next=[^"]+)"', page).group(1).replace("&amp;", "&")
+    response = client.post(
+        signup,
+        {
+            "email": "new.colleague@example.org",
+            "password1": "a-Long-passphrase-2025",
+            "password2": "a-Long-passphrase-2025",
+            "next": invitation,
+        },
+    )
+    assert response.status_code == 302
+    (message,) = mailbox.to("new.colleague@example.org")
+    assert message.subject == "Confirm your e-mail address for the WSIS+20 reporting portal"
+    confirm = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", message.text).group(1)
+    response = client.post(confirm)
+    assert response["Location"] == invitation
+    client.post(invitation)
+    assert Membership.objects.filter(entity=entity, user__email="new.colleague@example.org").exists()
