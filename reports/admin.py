@@ -232,7 +232,7 @@ class ReportAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    actions = ["start_review", "accept"]
+    actions = ["start_review", "accept", "compile_selected"]
     change_list_template = "admin/reports/report/change_list.html"
 
     # Reports are created by their entities, never in admin.
@@ -538,6 +538,17 @@ class ReportAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Accept the selected reports"), permissions=["review"])
     def accept(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         self._bulk_move(request, queryset, S.ACCEPTED)
+
+    @admin.action(
+        description=gettext_lazy("Compile the selected reports into one PDF"), permissions=["compile"]
+    )
+    def compile_selected(self, request: HttpRequest, queryset: QuerySet[Report]) -> HttpResponse:
+        # The selection can be thousands of ids: kept in the session, not in the URL.
+        request.session["compilation_report_ids"] = list(queryset.values_list("pk", flat=True))
+        return redirect(reverse("admin:reports_compilation_add") + "?selected=1")
+
+    def has_compile_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("reports.add_compilation")
 
     # --- Deliveries ---
 

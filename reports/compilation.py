@@ -321,14 +321,13 @@ def compilation_build(
     subs = submissions if submissions is not None else selection_submissions(selection)
     if not subs:
         raise EmptySelection(_("No submitted report matches these filters: there is nothing to compile."))
-    for done, sub in enumerate(subs, start=1):
-        if not sub.pdf or not sub.pdf_pages or not sub.pdf_page_map:
-            if ensure_pdf is None:
-                raise ReportError(_("Submission %(id)s has no PDF yet.") % {"id": sub.pk})
-            ensure_pdf(sub)
-            sub.refresh_from_db(fields=["pdf", "pdf_pages", "pdf_page_map"])
-            if done % 10 == 0:
-                report(5 + int(45 * done / len(subs)), _("Rendering missing report PDFs"))
+    missing = [sub for sub in subs if not sub.pdf or not sub.pdf_pages or not sub.pdf_page_map]
+    for done, sub in enumerate(missing, start=1):
+        if ensure_pdf is None:
+            raise ReportError(_("Submission %(id)s has no PDF yet.") % {"id": sub.pk})
+        report(5 + int(45 * (done - 1) / len(missing)), _("Rendering report PDFs not rendered yet"))
+        ensure_pdf(sub)
+        sub.refresh_from_db(fields=["pdf", "pdf_pages", "pdf_page_map"])
     report(50, _("Planning the document"))
     parts = _plan_full(selection, subs) if selection.layout == "full" else _plan_action_lines(selection, subs)
     title = title or (

@@ -144,7 +144,9 @@ class CompilationAdmin(admin.ModelAdmin):
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
-        report_ids = tuple(int(i) for i in request.GET.get("reports", "").split(",") if i.isdigit())
+        report_ids: tuple[int, ...] = ()
+        if request.GET.get("selected"):  # "Compile the selected reports" in the report list
+            report_ids = tuple(int(i) for i in request.session.get("compilation_report_ids", []))
         current = selectors.cycle_current()
         initial = {
             "cycle": current,

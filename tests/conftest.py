@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from action_lines.models import ActionLine
+from reports import delivery, services
 from reports.demo import REFERENCE_FIXTURES
+from reports.models import Country, StakeholderType
 from tests import factories
 from tests.services import REDIS, missing_service
 
@@ -160,3 +163,66 @@ def celery_broker():
     yield use
     app.conf.update(saved)
     _celery_reset_pools(app)
+
+
+# --- Submitted reports with their PDFs, for compilations ----------------------------------------
+
+
+ARABIC = "تحقيق التحول الرقمي الشامل في المنطقة العربية"
+CHINESE = "数字基础设施建设取得显著进展"
+
+
+def submitted(cycle, *, name, stype, country, lines, summary="Twenty years of WSIS implementation."):
+    """A report submitted through the services, with its PDF rendered as the pipeline does."""
+    entity = factories.EntityFactory(
+        name=name, stakeholder_type=stype, country=Country.objects.get(code=country)
+    )
+    user = factories.MembershipFactory(entity=entity).user
+    report = services.report_get_or_create(entity=entity, cycle=cycle)
+    save = services.report_save_section
+    save(
+        report=report, key="executive-summary", data={"executive_summary": summary}, base_version=0, user=user
+    )
+    for line in ActionLine.objects.in_template_order():
+        text = lines.get(line.code)
+        data = {"achievements": text} if text else {"not_applicable": True}
+        save(report=report, key=f"line-{line.code}", data=data, base_version=0, user=user)
+    save(
+        report=report,
+        key="contact",
+        data={"name": "Focal Point", "email": "fp@example.org"},
+        base_version=0,
+        user=user,
+    )
+    submission = services.report_submit(report=report, user=user)
+    return delivery.submission_pdf_ensure(submission=submission)
+
+
+@pytest.fixture
+def corpus(reference_data):
+    """Three submitted reports (Kenya, Egypt with Arabic text, China with Chinese) and their PDFs."""
+    cycle = factories.CycleFactory(slug="wsis20-test", name="WSIS+20 review (test)")
+    subs = [
+        submitted(
+            cycle,
+            name="Zeta Digital Rights Foundation",
+            stype=StakeholderType.CIVIL_SOCIETY,
+            country="KE",
+            lines={"C2": "Community networks in 40 villages.", "C7.HEALTH": "Telemedicine in rural clinics."},
+        ),
+        submitted(
+            cycle,
+            name="Alpha Ministry of ICT",
+            stype=StakeholderType.GOVERNMENT,
+            country="EG",
+            lines={"C2": ARABIC, "C5": "National CERT established."},
+        ),
+        submitted(
+            cycle,
+            name="Beta Institute of Technology",
+            stype=StakeholderType.ACADEMIA,
+            country="CN",
+            lines={"C3": CHINESE, "C7.HEALTH": "Open health data platform."},
+        ),
+    ]
+    return cycle, subs
