@@ -29,6 +29,7 @@ Prints a table, then the same figures as one JSON line.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing
 import os
@@ -82,6 +83,7 @@ def django_setup() -> None:
 # --- Documents ---------------------------------------------------------------------------------------
 
 
+@functools.cache
 def report_document(kind: str, seed: int = 2025) -> dict[str, Any]:
     """A report document (the snapshot format) of demo-like text: ``short`` or ``full``."""
     from action_lines.models import ActionLine
@@ -161,6 +163,7 @@ def report_document(kind: str, seed: int = 2025) -> dict[str, Any]:
     }
 
 
+@functools.cache
 def reference_html(paragraphs: int, seed: int = 7) -> str:
     from django.utils.html import escape
 
@@ -192,9 +195,10 @@ def reference_paragraphs_for(pages: int = 100) -> int:
 
 
 def render(kind: str) -> int:
-    """Render one document to PDF bytes; returns its page count. ``full-bare`` is the full report's
-    HTML with the reference's bare stylesheet instead of the portal's (same content, no cover,
-    contents, running header, page breaks or styling): what the content alone costs."""
+    """Render one document to PDF bytes (its input is built once); returns its page count.
+    ``full-bare`` is the full report's HTML with the reference's bare stylesheet instead of the
+    portal's (same content, no cover, contents, running header, page breaks or styling): what the
+    content alone costs."""
     from weasyprint import HTML
 
     from reports.pdf import PDF_BASE_URL, StaticFilesFetcher, document_html, report_pdf
@@ -203,7 +207,6 @@ def render(kind: str) -> int:
         document = HTML(string=reference_html(reference_paragraphs_for())).render()
     elif kind == "full-bare":
         html = document_html(report_document("full"), number=1)
-        html = html.replace('<link rel="stylesheet" href="/static/css/document.css">', "")
         html = html.replace("</head>", f"<style>{REFERENCE_CSS}</style></head>")
         document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesFetcher()).render()
     else:

@@ -259,5 +259,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "weasyprint.progress": {"level": "WARNING"},  # one INFO line per page and pass otherwise
         "fontTools": {"level": "WARNING"},  # font subsetting chatter while embedding fonts
+        "pikepdf": {"level": "WARNING"},  # announces its logger bridge on import
+        "mail.log": {"level": "WARNING"},  # aiosmtpd (the test SMTP server) logs every command
     },
 }

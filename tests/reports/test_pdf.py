@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import io
 import itertools
+import os
 import shutil
 import subprocess
 import threading
@@ -357,3 +358,16 @@ def test_answers_keep_their_paragraphs_bullets_and_each_paragraphs_direction():
         '<p dir="ltr">plain<br>second</p>'
     )
     assert paragraphs("", "rtl") == "" and paragraphs("123", "rtl") == '<p dir="rtl">123</p>'
+
+
+def test_the_print_stylesheet_is_parsed_once_and_again_when_it_changes(settings, tmp_path):
+    from reports.pdf import print_stylesheet
+
+    css = tmp_path / "css" / "document.css"
+    css.parent.mkdir()
+    css.write_text((settings.BASE_DIR / "static" / "css" / "document.css").read_text())
+    settings.STATICFILES_DIRS = [tmp_path]
+    first, fonts = print_stylesheet()
+    assert print_stylesheet() == (first, fonts)
+    os.utime(css, ns=(css.stat().st_atime_ns, css.stat().st_mtime_ns + 1_000_000))
+    assert print_stylesheet()[0] is not first
