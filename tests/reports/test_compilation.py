@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 
 from reports import compilation, delivery, services
-from reports.models import Compilation, Report
+from reports.models import Compilation, Report, Submission
 from tests import factories
 from tests.conftest import ARABIC, CHINESE
 
@@ -104,6 +104,11 @@ def test_by_action_line_layout_attributes_every_contribution_and_keeps_the_scrip
         "Zeta Digital Rights Foundation — Civil Society, Kenya",
         "Beta Institute of Technology — Academia, China",
     ]
+    # Every page taken from a report names its entity, stakeholder type and country.
+    pages = pages_text(out)
+    alpha_c2 = pages[next(p for _l, t, p in outline if t.startswith("Alpha Ministry of ICT"))]
+    assert "Alpha Ministry of ICT · Government · Egypt" in alpha_c2
+    assert "C2: Information and communication infrastructure" in alpha_c2
     # Real glyphs for Arabic and Chinese, read back from the compiled file.
     assert CHINESE in text
     assert "التحول" in text or ARABIC in text
@@ -186,7 +191,9 @@ def test_a_failed_job_is_marked_with_its_reason_and_can_be_retried(
 
 
 def test_the_command_writes_the_file_and_refuses_an_empty_selection(corpus, tmp_path):
-    cycle, _subs = corpus
+    cycle, subs = corpus
+    # A submission whose PDF was never rendered (a broker outage, say) is rendered on the way.
+    Submission.objects.filter(pk=subs[0].pk).update(pdf="", pdf_pages=None, pdf_page_map={})
     out = tmp_path / "cmd.pdf"
     stdout = StringIO()
     call_command(

@@ -70,7 +70,7 @@ class Command(BaseCommand):
                 selection,
                 Path(output),
                 title=title,
-                ensure_pdf=submission_pdf_ensure,
+                ensure_pdf=lambda sub: submission_pdf_ensure(submission=sub),
                 progress=lambda pct, msg: self.stderr.write(f"{pct:3d}% {msg}"),
             )
         except compilation.EmptySelection as exc:
