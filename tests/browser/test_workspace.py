@@ -189,6 +189,20 @@ def test_stakeholder_journey_from_sign_up_to_submission(browser, live_server, re
     assert "Our vision, merged." in page.locator("article.report-document").inner_text()
     assert Submission.objects.filter(report=report).count() == 1
 
+    # The pipeline (inline here: no broker) e-mails the PDF to the secretariat, a receipt to the
+    # submitter, and the PDF is downloadable from the submission page.
+    to_secretariat = wait_for_mail(mailbox, "wsis-info@itu.int")
+    assert "Ministry of ICT of Kenya" in to_secretariat.subject
+    [(filename, mimetype, pdf)] = to_secretariat.attachments
+    assert filename.endswith("-1.pdf")
+    assert mimetype == "application/pdf" and pdf.startswith(b"%PDF")
+    receipt = wait_for_mail(mailbox, "focal.point@example.org")
+    assert receipt.attachments and receipt.attachments[0][2] == pdf
+    page.reload()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("PDF")).first.click()
+    assert download.value.suggested_filename.endswith(".pdf")
+
     # Read-only afterwards.
     open_section("executive-summary")
     assert page.locator("#id_executive_summary").is_disabled()
