@@ -1,0 +1,39 @@
+"""Failed logins are limited on the admin's form as on the portal's."""
+
+import pytest
+from django.core.cache import cache
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_counters():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def admin_login(client, username, password):
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
+
+
+def test_the_admin_login_locks_an_account_after_five_failures(client):
+    staff = factories.UserFactory(is_staff=True, email="reviewer@wsis.example.org")
+    for _ in range(5):
+        response = admin_login(client, staff.username, "wrong password")
+        assert response.status_code == 200
+        assert "Please enter the correct" in response.content.decode()
+    response = admin_login(client, staff.username, factories.PASSWORD)
+    assert response.status_code == 200
+    assert "Too many failed login attempts" in response.content.decode()
+    # Another account is not locked by these failures.
+    other = factories.UserFactory(is_staff=True, email="other@wsis.example.org")
+    assert admin_login(client, other.username, factories.PASSWORD).status_code == 302
+
+
+def test_a_correct_admin_login_still_works(client):
+    staff = factories.UserFactory(is_staff=True)
+    response = admin_login(client, staff.username, factories.PASSWORD)
+    assert response.status_code == 302 and response["Location"] == "/admin/"
