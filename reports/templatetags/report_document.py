@@ -44,9 +44,14 @@ def _paragraph(lines: list[str], default: str) -> str:
     return f'<p dir="{direction(" ".join(lines), default)}">{text}</p>'
 
 
-def _bullets(lines: list[str], default: str) -> str:
+# The bullet of a printed list item, as text: a ``::before`` or ``::marker`` box per item cost
+# WeasyPrint 8 % of a full report's render, a list marker 19 % (bench/pdf_render.py).
+PRINT_BULLET = "\u2022\u2002"
+
+
+def _bullets(lines: list[str], default: str, *, bullet: str = "") -> str:
     items = [_BULLET.sub("", line) for line in lines]
-    text = "".join(f"<li>{escape(item)}</li>" for item in items)
+    text = "".join(f"<li>{bullet}{escape(item)}</li>" for item in items)
     return f'<ul class="doc-list" dir="{direction(items[0], default)}">{text}</ul>'
 
 
@@ -56,15 +61,35 @@ def paragraphs(value: object, default: str = "ltr") -> SafeString:
     paragraphs; within one, lines starting with a bullet (``-``, ``•``, ``*`` …) become a list
     (a wrapped item hangs under its text, not under the dash) and other lines are joined by
     ``<br>``."""
+    return _blocks(value, default)
+
+
+@register.simple_tag(takes_context=True)
+def doc_text(context: template.Context, value: object) -> SafeString:
+    """One answer of the document: ``<div class="doc-text">`` holding ``value|paragraphs``, in the
+    document's base direction; in print (``for_print``) list items carry their bullet as text."""
+    bullet = PRINT_BULLET if context.get("for_print") else ""
+    blocks = _blocks(value, context.get("base_dir") or "ltr", bullet=bullet)
+    return mark_safe(f'<div class="doc-text">{blocks}</div>')  # noqa: S308  (escaped by _blocks)
+
+
+def _blocks(value: object, default: str, *, bullet: str = "") -> SafeString:
     text = str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     html: list[str] = []
+
+    def flush(group: list[str]) -> None:
+        if _BULLET.match(group[0]):
+            html.append(_bullets(group, default, bullet=bullet))
+        else:
+            html.append(_paragraph(group, default))
+
     for paragraph in _PARAGRAPH_BREAK.split(text) if text else []:
         group: list[str] = []
         for line in (line for line in paragraph.split("\n") if line.strip()):
             if group and bool(_BULLET.match(line)) != bool(_BULLET.match(group[0])):
-                html.append((_bullets if _BULLET.match(group[0]) else _paragraph)(group, default))
+                flush(group)
                 group = []
             group.append(line)
         if group:
-            html.append((_bullets if _BULLET.match(group[0]) else _paragraph)(group, default))
+            flush(group)
     return mark_safe("\n".join(html))  # noqa: S308  (every piece of user text is escaped above)

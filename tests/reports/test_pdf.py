@@ -360,6 +360,21 @@ def test_answers_keep_their_paragraphs_bullets_and_each_paragraphs_direction():
     assert paragraphs("", "rtl") == "" and paragraphs("123", "rtl") == '<p dir="rtl">123</p>'
 
 
+def test_printed_lists_carry_their_bullets_as_text_and_the_preview_keeps_plain_list_items(report):
+    from django.template import Context, Template
+
+    tag = Template("{% load report_document %}{% doc_text answer %}")
+    answer = "Progress:\n- fibre to 2,000 schools\n- 4G in every district"
+    printed = tag.render(Context({"answer": answer, "for_print": True, "base_dir": "ltr"}))
+    preview = tag.render(Context({"answer": answer, "base_dir": "ltr"}))
+    assert "<li>\u2022\u2002fibre to 2,000 schools</li>" in printed
+    assert "<li>fibre to 2,000 schools</li>" in preview and "\u2022" not in preview
+    report.executive_summary = answer
+    report.save()
+    text = flat(pdftotext(report_pdf(snapshot.document_for_report(report)).content))
+    assert "\u2022 fibre to 2,000 schools \u2022 4G in every district" in text
+
+
 def test_the_print_stylesheet_is_parsed_once_and_again_when_it_changes(settings, tmp_path):
     from reports.pdf import print_stylesheet
 
