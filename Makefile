@@ -5,8 +5,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
+MAKEMESSAGES_ARGS ?= --add-location=file --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=wsis_portal.egg-info
 
-.PHONY: run test test-fast test-slow bench lint format install install-dev system-packages clean
+.PHONY: run test test-fast test-slow bench lint format messages install install-dev system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +27,14 @@ install-dev: $(VENV)/.installed-dev
 
 system-packages:
 	scripts/install-system-packages.sh
+
+# Translations: collect the marked strings into locale/<language>/LC_MESSAGES/django.po (new ones
+# arrive untranslated: tests/test_i18n.py fails until they are translated), then compile the .mo
+# files, which are committed so that `make run` needs no gettext.
+LANGUAGES_PO := fr es ar zh_Hans ru
+messages: install
+	$(BIN)/python manage.py makemessages $(foreach l,$(LANGUAGES_PO),-l $(l)) $(MAKEMESSAGES_ARGS)
+	for l in $(LANGUAGES_PO); do msgfmt --check -o locale/$$l/LC_MESSAGES/django.mo locale/$$l/LC_MESSAGES/django.po || exit 1; done
 
 run: install
 	scripts/install-system-packages.sh runtime

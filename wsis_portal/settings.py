@@ -137,6 +137,8 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates in the UN's English style; the other languages keep Django's formats (wsis_portal/formats/).
+FORMAT_MODULE_PATH = ["wsis_portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Zurich")
 USE_I18N = True
 USE_TZ = True

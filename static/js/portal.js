@@ -3,11 +3,6 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  // The language menu switches on change (a button does it without JavaScript).
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
-  });
-
   // Print buttons on the preview and the blank template.
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
