@@ -11,6 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
 from action_lines.models import ActionLine
 
 from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, NARRATIVE_FIELDS
@@ -20,12 +23,16 @@ SNAPSHOT_FORMAT = 1
 
 
 def _entity_part(entity: Entity) -> dict[str, Any]:
+    # The snapshot is a record, not a page: its labels are in the portal's language whatever the
+    # language of the person who submitted (a French stakeholder's report is still "Government").
+    with translation.override(settings.LANGUAGE_CODE):
+        stakeholder_type_label = str(entity.get_stakeholder_type_display())
     return {
         "id": entity.pk,
         "name": entity.name,
         "acronym": entity.acronym,
         "stakeholder_type": entity.stakeholder_type,
-        "stakeholder_type_label": str(entity.get_stakeholder_type_display()),
+        "stakeholder_type_label": stakeholder_type_label,
         "country": entity.country_id,
         "country_name": entity.country.name,
         "region": entity.country.region_id,

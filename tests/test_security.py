@@ -37,3 +37,14 @@ def test_a_correct_admin_login_still_works(client):
     staff = factories.UserFactory(is_staff=True)
     response = admin_login(client, staff.username, factories.PASSWORD)
     assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/admin/login/"])
+def test_pages_carry_a_content_security_policy_without_inline_scripts(client, path):
+    policy = dict(
+        directive.strip().split(" ", 1) for directive in client.get(path)["Content-Security-Policy"].split(";")
+    )
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval'
+    assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+    assert policy["form-action"] == "'self'"

@@ -65,4 +65,18 @@ def context(browser):
 
 @pytest.fixture
 def page(context):
-    return context.new_page()
+    """A page that fails its test on a script error or on anything the Content-Security-Policy
+    blocked (an inline script or style sheet, a resource from elsewhere)."""
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    assert not problems, problems

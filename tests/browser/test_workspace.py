@@ -133,7 +133,7 @@ def test_stakeholder_journey_from_sign_up_to_submission(browser, live_server, re
     page.fill("#id_future_vision", "Meaningful connectivity for all by 2030, saved by itself.")
     page.keyboard.press("Tab")
     status = page.locator("#save-status")
-    page.wait_for_function("document.getElementById('save-status').dataset.kind === 'saved'")
+    page.locator("#save-status[data-kind='saved']").wait_for(state="attached")
     assert status.inner_text().startswith("Saved at ")
     page.reload()
     assert (
@@ -160,7 +160,7 @@ def test_stakeholder_journey_from_sign_up_to_submission(browser, live_server, re
     # The first browser, still on the older version, autosaves: the conflict is shown.
     page.fill("#id_future_vision", "My vision, typed on the stale page.")
     page.keyboard.press("Tab")
-    page.wait_for_function("document.getElementById('save-status').dataset.kind === 'error'")
+    page.locator("#save-status[data-kind='error']").wait_for(state="attached")
     assert "colleague saved this section" in status.inner_text()
     page.get_by_role("button", name="Compare the two versions").click()
     conflict = page.locator("#conflict")
@@ -239,7 +239,7 @@ def test_text_typed_when_the_session_expired_comes_back_after_logging_in(
     context.clear_cookies(name="sessionid")  # the session ends while the page is open
     page.fill("#id_challenges_gaps", "Affordability and skills remain the main barriers, in every region.")
     page.keyboard.press("Tab")
-    page.wait_for_function("document.getElementById('save-status').dataset.kind === 'error'")
+    page.locator("#save-status[data-kind='error']").wait_for(state="attached")
     assert "session had expired" in page.locator("#save-status").inner_text()
     page.get_by_role("button", name="Log in and keep my text").click()
 

@@ -133,6 +133,17 @@ def test_submit_refuses_an_incomplete_report_and_says_what_is_missing(report, ow
     assert "executive-summary" not in missing_keys  # the factory wrote one
 
 
+def test_a_report_submitted_in_another_language_is_recorded_in_the_portals_language(report, owner):
+    from django.utils import translation
+
+    complete(report, owner)
+    with translation.override("fr"):
+        submission = services.report_submit(report=report, user=owner)
+    assert submission.content["entity"]["stakeholder_type_label"] == report.entity.get_stakeholder_type_display()
+    assert submission.content["entity"]["stakeholder_type_label"] in {"Government", "Private Sector",
+        "Civil Society", "Academia", "Technical Community", "International Organization"}  # fmt: skip
+
+
 def test_submit_snapshots_the_report_and_makes_it_read_only(report, owner):
     complete(report, owner)
     submission = services.report_submit(report=report, user=owner)
