@@ -65,7 +65,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
@@ -587,7 +587,13 @@ MESSAGES = {
 
 
 def delivery_message(row: Delivery) -> EmailMultiAlternatives:
+    """The e-mail of a row: the secretariat's in the portal's language, the stakeholders' (receipt,
+    changes requested) in the language their report is written in."""
     row = Delivery.objects.select_related("submission__submitted_by", "report__entity", "report__cycle").get(
         pk=row.pk
     )
-    return MESSAGES[row.kind](row)
+    language = settings.LANGUAGE_CODE
+    if row.kind != K.SECRETARIAT_EMAIL:
+        language = row.report.language or language
+    with translation.override(language):
+        return MESSAGES[row.kind](row)

@@ -26,8 +26,9 @@ def message_build(
     language: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> EmailMultiAlternatives:
-    """A multipart (text + HTML) message from the ``emails/<name>_*`` templates."""
-    with translation.override(language or settings.LANGUAGE_CODE):
+    """A multipart (text + HTML) message from the ``emails/<name>_*`` templates, in ``language`` or
+    else the active one (a worker's is the portal's)."""
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         ctx = {"site_url": settings.SITE_URL, **context}
         subject = " ".join(render_to_string(f"emails/{name}_subject.txt", ctx).split())
         text = render_to_string(f"emails/{name}_body.txt", ctx)

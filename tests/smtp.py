@@ -22,7 +22,7 @@ class Received:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        return str(self.message["Subject"]).strip()  # a long encoded subject is folded after "Subject:"
 
     @property
     def text(self) -> str:

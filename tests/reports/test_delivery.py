@@ -129,6 +129,22 @@ def test_an_email_waits_for_its_pdf_without_spending_attempts(submitted, mailbox
     assert mailbox.messages == []
 
 
+def test_the_receipt_speaks_the_reports_language_and_the_secretariat_gets_english(
+    report, fill_report, owner, mailbox, django_capture_on_commit_callbacks
+):
+    fill_report(report)
+    report.language = "fr"
+    report.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=False):
+        submission = services.report_submit(report=report, user=owner)
+    for kind in (K.RENDER_PDF, K.SECRETARIAT_EMAIL, K.RECEIPT_EMAIL):
+        assert run(rows(submission)[kind]).outcome is Outcome.DONE
+    (receipt,) = mailbox.to("owner@example.org")
+    assert receipt.subject == f"Votre rapport WSIS+20 a bien été reçu — {report.entity.name}"
+    (to_secretariat,) = mailbox.to("wsis-info@itu.int")
+    assert to_secretariat.subject.startswith("WSIS+20 report submitted: ")
+
+
 def test_the_same_row_run_twice_sends_one_email(submitted, mailbox):
     by_kind = rows(submitted)
     assert run(by_kind[K.RENDER_PDF]).outcome is Outcome.DONE
