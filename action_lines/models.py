@@ -5,6 +5,7 @@ never new code: every part of the report that covers Action Lines iterates these
 """
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wsis_portal.db import TimeStampedModel
@@ -76,12 +77,22 @@ class ActionLine(TimeStampedModel):
         return self.parent_id is not None
 
     @property
+    def display_title(self) -> str:
+        """The official title in the active language (the database keeps it in English; the
+        translations are in the catalogues, collected from ``action_lines/names.py``)."""
+        return gettext(self.title)
+
+    @property
+    def display_short_title(self) -> str:
+        return gettext(self.short_title)
+
+    @property
     def label(self) -> str:
-        """How the template names the line: ``C2: Information and communication infrastructure``
-        or, for a sub-line, ``C7. E-Government``."""
+        """How the template names the line, in the active language: ``C2: Information and
+        communication infrastructure`` or, for a sub-line, ``C7. E-Government``."""
         if self.is_sub_line:
-            return f"C{self.number}. {self.short_title}"
-        return f"{self.code}: {self.title}"
+            return f"C{self.number}. {self.display_short_title}"
+        return f"{self.code}: {self.display_title}"
 
     @property
     def slug(self) -> str:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from action_lines.models import ActionLine
 
-from . import annex
+from . import annex, places
 from .models import Country, Entity
 
 MAX_STORIES = 20  # success stories per Action Line
@@ -395,9 +395,20 @@ class SectionEditor:
 # --- Entities and members ---------------------------------------------------------------------
 
 
+class _ChoicesByLabel(forms.models.ModelChoiceIterator):
+    """The choices in the alphabetical order of their labels in the reader's language."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from sorted((self.choice(obj) for obj in self.queryset), key=lambda c: places.sort_key(c[1]))
+
+
 class CountryChoiceField(forms.ModelChoiceField):
+    iterator = _ChoicesByLabel
+
     def label_from_instance(self, obj: Country) -> str:
-        return f"{obj.name} — {obj.region.name}"
+        return f"{places.country_label(obj)} — {places.region_label(obj.region)}"
 
 
 class EntityForm(forms.ModelForm):
