@@ -12,6 +12,11 @@ A compilation then
 3. and copies pages from the cached PDFs into the output (``reports/pdfmerge.py``): whole
    reports for the *full* layout, each report's pages of one Action Line for the *by Action
    Line* layout, with a PDF outline for every part and report.
+
+Steps 2 and 3 overlap: the output is written as a stream, one report's PDF at a time (memory
+does not grow with the reports' pages), by a child process for a large selection while
+WeasyPrint lays out the frame in this one; the frame's pages are added last. The table of
+contents is a few text blocks per page (``reports/compilation_toc.py``), cheap to lay out.
 """
 
 from __future__ import annotations
@@ -35,14 +40,14 @@ from django.utils.translation import ngettext
 
 from action_lines.models import ActionLine
 
-from . import charts, pdfmerge
+from . import charts, compilation_toc, pdfmerge
 from .models import ActionLineProgress, Region, Report, StakeholderType, Submission
 from .services import ReportError
 
 # Bump when the compiled layout changes, so that stored compilations are not reused.
-LAYOUT_VERSION = 1
-# The table of contents has fixed-height rows, so its length in pages is known before it is
-# laid out (keep in step with static/css/compilation.css).
+LAYOUT_VERSION = 2
+# The table of contents has fixed-height rows that never wrap, so its length in pages is known
+# before it is laid out (reports/compilation_toc.py; keep in step with static/css/compilation.css).
 TOC_ROWS_FIRST_PAGE = 39
 TOC_ROWS_PER_PAGE = 42
 
@@ -154,12 +159,21 @@ class Part:
 
 
 def _pdf_path(sub: Submission) -> Path:
-    return Path(sub.pdf.path)
+    cached = getattr(sub, "_compilation_pdf_path", None)
+    if cached is None:
+        cached = sub._compilation_pdf_path = Path(sub.pdf.path)
+    return cached
 
 
 def _attribution(sub: Submission) -> str:
-    entity = sub.report.entity
-    return f"{entity.name} — {entity.get_stakeholder_type_display()}, {entity.country.name}"
+    """ "Entity — Stakeholder type, Country" (kept on the submission: the by Action Line layout
+    asks for it once per line, thousands of times)."""
+    cached = getattr(sub, "_compilation_attribution", None)
+    if cached is None:
+        entity = sub.report.entity
+        cached = f"{entity.name} — {entity.get_stakeholder_type_display()}, {entity.country.name}"
+        sub._compilation_attribution = cached
+    return cached
 
 
 def _plan_full(selection: Selection, subs: list[Submission]) -> list[Part]:
@@ -300,6 +314,35 @@ def _number_pages(
     return toc, dividers
 
 
+class _Unsettled(Exception):
+    """The frame was laid out with other page positions than planned."""
+
+    def __init__(self, toc_start: int, toc_len: int) -> None:
+        super().__init__(toc_start, toc_len)
+        self.toc_start, self.toc_len = toc_start, toc_len
+
+
+def _assemble(
+    parts: list[Part], title: str, output: Path, frame: Path | pdfmerge.Later, toc_start: int, toc_len: int
+) -> pdfmerge.Assembled:
+    """The output from the frame's pages and the reports' page runs, with the outline."""
+    mark = pdfmerge.Bookmark
+    runs = [
+        pdfmerge.Run(frame, 0, toc_start - 1, [mark(title, 1, 0), mark(_("Key figures"), 1, 2)]),
+        pdfmerge.Run(frame, toc_start, toc_start + toc_len - 1, [mark(_("Table of contents"), 1, 0)]),
+    ]
+    divider_page = toc_start + toc_len
+    for part in parts:
+        runs.append(pdfmerge.Run(frame, divider_page, divider_page, [mark(part.title, part.level, 0)]))
+        divider_page += 1
+        for sub, first, last in part.runs:
+            if _run_length(sub, first, last):
+                runs.append(
+                    pdfmerge.Run(_pdf_path(sub), first, last, [mark(_attribution(sub), part.level + 1, 0)])
+                )
+    return pdfmerge.assemble(runs, output, title=title, author=_("WSIS secretariat"), language="en")
+
+
 @dataclass
 class Built:
     pages: int
@@ -350,41 +393,37 @@ def compilation_build(
             "layout_label": dict(_layouts())[selection.layout],
         }
         # Every page number is known before layout: the front matter and the table of contents
-        # have fixed lengths, the reports' page counts are stored. Checked after layout; if the
-        # frame came out otherwise (it should not), it is laid out again with the real positions.
+        # have fixed lengths, the reports' page counts are stored. So the reports' pages are
+        # copied (in a second process, for a large selection) while WeasyPrint lays out the
+        # frame; the frame's layout is checked against the plan, and should it come out
+        # otherwise (it should not), it is laid out again with the real positions.
         toc_rows = 1 + len(parts) + (len(subs) if selection.layout == "full" else 0)
         toc_start, toc_len = FRONT_PAGES, toc_pages(toc_rows)
-        report(60, _("Laying out the cover, key figures and contents"))
-        for _attempt in range(2):
-            toc, dividers = _number_pages(selection, parts, toc_start, toc_len)
-            frame = _frame_render({**context, "entries": toc, "dividers": dividers}, Path(tmp) / "frame.pdf")
-            actual_len = (frame.dividers[0] if frame.dividers else frame.pages) - frame.toc_start
-            if (frame.toc_start, actual_len) == (toc_start, toc_len):
-                break
-            toc_start, toc_len = frame.toc_start, actual_len
-        else:
-            raise ReportError(_("The compiled document's page numbers could not be settled."))
+        frame_path = Path(tmp) / "frame.pdf"
 
-        report(70, _("Assembling the document"))
-        mark = pdfmerge.Bookmark
-        runs = [
-            pdfmerge.Run(frame.path, 0, toc_start - 1, [mark(title, 1, 0), mark(_("Key figures"), 1, 2)]),
-            pdfmerge.Run(
-                frame.path, toc_start, toc_start + toc_len - 1, [mark(_("Table of contents"), 1, 0)]
-            ),
-        ]
-        for part, divider_page in zip(parts, frame.dividers, strict=True):
-            runs.append(
-                pdfmerge.Run(frame.path, divider_page, divider_page, [mark(part.title, part.level, 0)])
+        def make_frame() -> Path:
+            toc, dividers = _number_pages(selection, parts, toc_start, toc_len)
+            pages = compilation_toc.toc_pages(toc, TOC_ROWS_FIRST_PAGE, TOC_ROWS_PER_PAGE)
+            frame = _frame_render({**context, "toc_pages": pages, "dividers": dividers}, frame_path)
+            report(80, _("Assembling the document"))
+            actual = (
+                frame.toc_start,
+                (frame.dividers[0] if frame.dividers else frame.pages) - frame.toc_start,
             )
-            for sub, first, last in part.runs:
-                if _run_length(sub, first, last):
-                    runs.append(
-                        pdfmerge.Run(
-                            _pdf_path(sub), first, last, [mark(_attribution(sub), part.level + 1, 0)]
-                        )
-                    )
-        assembled = pdfmerge.assemble(runs, output, title=title, author=_("WSIS secretariat"), language="en")
+            planned = list(range(toc_start + toc_len, toc_start + toc_len + len(parts)))
+            if actual != (toc_start, toc_len) or frame.dividers != planned:
+                raise _Unsettled(*actual)
+            return frame_path
+
+        report(60, _("Laying out the cover, key figures and contents"))
+        try:
+            assembled = _assemble(parts, title, output, pdfmerge.Later(make_frame), toc_start, toc_len)
+        except _Unsettled as moved:
+            toc_start, toc_len = moved.toc_start, moved.toc_len
+            try:
+                assembled = _assemble(parts, title, output, make_frame(), toc_start, toc_len)
+            except _Unsettled:
+                raise ReportError(_("The compiled document's page numbers could not be settled.")) from None
     report(100, _("Done"))
     return Built(pages=assembled.pages, reports=len(subs), size=output.stat().st_size)
 
