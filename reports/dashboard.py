@@ -2,19 +2,25 @@
 
 Every figure is one aggregate query (GROUP BY), so the dashboard costs the same number of
 queries for ten reports as for ten thousand. ``dashboard_build`` adds the charts
-(``reports/charts.py``) and their data tables.
+(``reports/charts.py``) and their data tables; ``dashboard_cached`` keeps what it built in
+Django's cache, keyed by a stamp of the cycle's reports (how many, and when one last changed:
+every service that moves, submits or saves a report sets its ``updated_at``), so the figures
+are computed again as soon as a report changes and at most ``DASHBOARD_CACHE_SECONDS`` after
+anything else they show (an entity's name, type or country; a follow-up contact) changed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import accumulate
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
@@ -35,6 +41,7 @@ S = Report.Status
 SUBMITTED_STATUSES = [s for s in S.values if s != S.DRAFT]
 NOT_SUBMITTED_STATUSES = [S.DRAFT, S.CHANGES_REQUESTED]
 WAITING_TABLE_LIMIT = 50
+DASHBOARD_CACHE_SECONDS = 60
 
 
 @dataclass
@@ -53,7 +60,7 @@ class DashboardData:
     by_type: list[tuple[str, str, int]]  # value, label, reports
     by_region: list[tuple[Region, int]]
     coverage: list[LineCoverage]
-    waiting: list[Report]
+    waiting: list[WaitingReport]
 
     @property
     def total(self) -> int:
@@ -143,13 +150,32 @@ def action_line_coverage(*, cycle: ReportingCycle) -> list[LineCoverage]:
     return [LineCoverage(line, addressed.get(line.pk, 0), not_applicable.get(line.pk, 0)) for line in lines]
 
 
-def reports_waiting(*, cycle: ReportingCycle, limit: int = WAITING_TABLE_LIMIT) -> list[Report]:
+@dataclass
+class WaitingReport:
+    """A report to chase, in words: plain values, so that the cached dashboard is cheap to
+    read back."""
+
+    pk: int
+    entity: str
+    stakeholder_type: str
+    country: str
+    status: str
+    status_label: str
+    lines_covered: int
+    updated_at: datetime
+    contact_name: str
+    contact_email: str
+
+
+def reports_waiting(*, cycle: ReportingCycle, limit: int = WAITING_TABLE_LIMIT) -> list[WaitingReport]:
     """Reports started and not (re)submitted: drafts and those re-opened for changes,
     most recently worked on first, with what is needed to chase them."""
-    return list(
+    statuses = {value: str(label) for value, label in S.choices}
+    types = {value: str(label) for value, label in StakeholderType.choices}
+    rows = (
         Report.objects.filter(cycle=cycle, status__in=NOT_SUBMITTED_STATUSES)
-        .select_related("entity__country", "contact")
-        .only(
+        .order_by("-updated_at", "pk")
+        .values_list(
             "pk",
             "status",
             "updated_at",
@@ -160,9 +186,34 @@ def reports_waiting(*, cycle: ReportingCycle, limit: int = WAITING_TABLE_LIMIT) 
             "entity__country__name",
             "contact__name",
             "contact__email",
-        )
-        .order_by("-updated_at", "pk")[:limit]
+        )[:limit]
     )
+    return [
+        WaitingReport(
+            pk=pk,
+            entity=f"{name} ({acronym})" if acronym else name,  # as ``str(entity)``
+            stakeholder_type=types.get(stakeholder_type, stakeholder_type),
+            country=country,
+            status=status,
+            status_label=statuses.get(status, status),
+            lines_covered=lines_covered,
+            updated_at=updated_at,
+            contact_name=contact_name or "",
+            contact_email=contact_email or "",
+        )
+        for (
+            pk,
+            status,
+            updated_at,
+            lines_covered,
+            name,
+            acronym,
+            stakeholder_type,
+            country,
+            contact_name,
+            contact_email,
+        ) in rows
+    ]
 
 
 def dashboard_data(*, cycle: ReportingCycle) -> DashboardData:
@@ -289,3 +340,23 @@ def dashboard_figures(data: DashboardData) -> dict[str, Figure]:
 def dashboard_build(*, cycle: ReportingCycle) -> Dashboard:
     data = dashboard_data(cycle=cycle)
     return Dashboard(data=data, figures=dashboard_figures(data))
+
+
+def dashboard_stamp(*, cycle: ReportingCycle) -> str:
+    """What changes whenever a report of ``cycle`` is added, removed, moved or saved: their
+    number and the last ``updated_at`` (one index-only scan of the cycle's reports)."""
+    row = Report.objects.filter(cycle=cycle).order_by().aggregate(n=Count("*"), changed=Max("updated_at"))
+    changed = row["changed"].timestamp() if row["changed"] else 0
+    return f"{row['n']}-{changed:.6f}"
+
+
+def dashboard_cached(*, cycle: ReportingCycle) -> Dashboard:
+    """``dashboard_build``, reused while the cycle's reports are unchanged (see the module's
+    docstring); the charts' words are cached per language."""
+    stamp = dashboard_stamp(cycle=cycle)
+    key = f"reports:dashboard:{cycle.pk}:{stamp}:{get_language()}"
+    board = cache.get(key)
+    if board is None:
+        board = dashboard_build(cycle=cycle)
+        cache.set(key, board, DASHBOARD_CACHE_SECONDS)
+    return board

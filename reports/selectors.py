@@ -17,6 +17,7 @@ from action_lines.models import ActionLine
 from .annex import SECTIONS, Kind
 from .models import (
     ActionLineProgress,
+    Delivery,
     Entity,
     FollowUpContact,
     KeyIndicator,
@@ -341,3 +342,35 @@ def outline_next_open(outline: list[OutlineItem]) -> OutlineItem | None:
             if leaf.state not in {COMPLETE, NOT_APPLICABLE}:
                 return leaf
     return None
+
+
+@dataclass
+class DeliverySummary:
+    """What the report list says about a report's deliveries."""
+
+    failed: int = 0
+    pending: int = 0
+    done: int = 0
+    pdf_status: str | None = None  # of the latest PDF rendering
+
+
+def deliveries_summaries(*, report_ids: list[int]) -> dict[int, DeliverySummary]:
+    """Per report, its deliveries counted by state and its latest PDF's state: one query over
+    the delivery rows of these reports (a page of the list), not one per report."""
+    summaries = {report_id: DeliverySummary() for report_id in report_ids}
+    rows = (
+        Delivery.objects.filter(report_id__in=report_ids)
+        .order_by("created_at", "pk")
+        .values_list("report_id", "kind", "status")
+    )
+    for report_id, kind, status in rows:
+        summary = summaries[report_id]
+        if status == Delivery.Status.FAILED:
+            summary.failed += 1
+        elif status == Delivery.Status.DONE:
+            summary.done += 1
+        else:
+            summary.pending += 1
+        if kind == Delivery.Kind.RENDER_PDF:
+            summary.pdf_status = status  # rows come oldest first: the last one stays
+    return summaries

@@ -83,3 +83,18 @@ def test_the_admin_index_and_the_list_link_to_the_dashboard(secretariat_client, 
     url = reverse("admin:reports_report_dashboard")
     assert url in secretariat_client.get(reverse("admin:index")).content.decode()
     assert url in secretariat_client.get(reverse("admin:reports_report_changelist")).content.decode()
+
+
+def test_the_dashboard_shows_a_submission_at_once(secretariat_client, cycle, reports):
+    """The figures are cached, keyed by the state of the cycle's reports: a report that
+    moves is counted on the next visit."""
+    _submitted, draft = reports
+    url = reverse("admin:reports_report_dashboard") + f"?cycle={cycle.pk}"
+    before = secretariat_client.get(url).context["board"].data
+    assert before.submitted == 3 and [r.pk for r in before.waiting] == [draft.pk]
+
+    submit_directly(draft)
+    after = secretariat_client.get(url)
+    assert after.context["board"].data.submitted == 4
+    assert after.context["board"].data.waiting == []
+    assert "Slow Starter University" not in after.content.decode()

@@ -1,5 +1,6 @@
 """The secretariat's pages cost the same number of SQL queries for 10 reports as for 500:
-filters, delivery state and aggregates are subqueries or GROUP BY, never a query per row."""
+filters, delivery state and aggregates are subqueries or GROUP BY, never a query per row; the
+list's count and its date drill-down are one query."""
 
 import pytest
 from django.db import connection
@@ -8,6 +9,9 @@ from django.urls import reverse
 
 from reports import demo
 from reports.models import Delivery, Report
+from tests import factories
+
+from .conftest import fill, submit_directly
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +42,9 @@ def add_deliveries(reports) -> None:
 
 
 def count_queries(client, url: str) -> tuple[int, list[str]]:
+    """The queries of a page once it has been seen (reference data such as regions and Action
+    Lines is cached, as it is after the first page any secretariat member opens)."""
+    assert client.get(url).status_code == 200, url
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -48,20 +55,26 @@ def test_page_query_counts_do_not_grow_with_the_number_of_reports(secretariat_cl
     demo.demo_seed(reports=10, seed=7)
     add_deliveries(Report.objects.exclude(status="draft"))
     report = Report.objects.filter(status="submitted").order_by("pk").first()
+    # One report the filtered list finds at both sizes (an empty page has no delivery rows to read).
+    found = fill(factories.ReportFactory(cycle=report.cycle), codes=("C7.HEALTH",))
+    submit_directly(found)
+    add_deliveries([found])
     small = {name: count_queries(secretariat_client, url)[0] for name, url in pages(report).items()}
 
     demo.demo_seed(reports=490, seed=8)
     add_deliveries(Report.objects.exclude(status="draft").exclude(deliveries__isnull=False))
-    assert Report.objects.count() == 500
     large = {name: count_queries(secretariat_client, url)[0] for name, url in pages(report).items()}
 
+    assert Report.objects.count() == 501
     assert large == small
-    assert small["list"] <= 12, small
+    assert small["list"] <= 8, small
 
 
 def test_the_list_does_not_load_the_long_texts(secretariat_client, submitted_report):
     _n, queries = count_queries(secretariat_client, LIST)
-    rows_query = next(q for q in queries if 'FROM "reports_report"' in q and "LIMIT" in q)
+    [rows_query] = [q for q in queries if q.startswith('SELECT "reports_report"."id"')]
     for column in ("executive_summary", "digital_strategy", "future_vision", "section_versions"):
         assert column not in rows_query
-    assert "reports_delivery" in rows_query  # the delivery state is a subquery of the same query
+    # The page's delivery state: one query over the delivery rows of the reports shown.
+    [deliveries_query] = [q for q in queries if 'FROM "reports_delivery"' in q]
+    assert str(submitted_report.pk) in deliveries_query

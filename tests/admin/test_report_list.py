@@ -106,3 +106,54 @@ def test_submitted_reports_come_first_newest_first(secretariat_client, reports, 
     response = secretariat_client.get(LIST)
     statuses = [r.status for r in response.context["cl"].result_list]
     assert statuses[0] == "submitted"
+
+
+def test_a_page_shows_25_reports_and_says_how_many_there_are(secretariat_client, cycle, reference_data):
+    for n in range(30):
+        factories.ReportFactory(cycle=cycle, entity=factories.EntityFactory(name=f"Agency {n:02}"))
+    response = secretariat_client.get(LIST)
+    assert len(response.context["cl"].result_list) == 25
+    page = response.content.decode()
+    assert "30 reports" in page
+    assert 'href="?p=2"' in page
+    second = secretariat_client.get(LIST + "?p=2")
+    assert len(second.context["cl"].result_list) == 5
+
+
+def test_the_date_drill_down_offers_the_submission_dates_and_filters_by_them(
+    secretariat_client, cycle, reference_data
+):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    may = fill(factories.ReportFactory(cycle=cycle, entity=factories.EntityFactory(name="Early Bird Agency")))
+    submit_directly(may, at=timezone.make_aware(datetime(2025, 5, 3, 10, 0)))
+    june = fill(factories.ReportFactory(cycle=cycle, entity=factories.EntityFactory(name="Later Agency")))
+    submit_directly(june, at=timezone.make_aware(datetime(2025, 6, 20, 10, 0)))
+    factories.ReportFactory(cycle=cycle, entity=factories.EntityFactory(name="Draft Agency"))
+
+    page = secretariat_client.get(LIST).content.decode()
+    assert "3 reports" in page  # the drafts, without a date, are counted too
+    assert "May 2025" in page and "June 2025" in page  # one year: its months are offered
+    assert "submitted_at__month=5&amp;submitted_at__year=2025" in page
+
+    assert names(secretariat_client, "?submitted_at__year=2025&submitted_at__month=5") == {
+        "Early Bird Agency (MDE)"
+    }
+    days = secretariat_client.get(LIST + "?submitted_at__year=2025&submitted_at__month=5").content.decode()
+    # The month's days that hold a submission.
+    assert "submitted_at__day=3&amp;submitted_at__month=5&amp;submitted_at__year=2025" in days
+    assert "submitted_at__day=20" not in days
+    assert "&lsaquo; 2025" in days
+
+
+def test_a_new_reporting_cycle_is_offered_by_the_cycle_filter_at_once(secretariat_client, reports, cycle):
+    def cycles_offered():
+        response = secretariat_client.get(LIST)
+        [spec] = [f for f in response.context["cl"].filter_specs if getattr(f, "field_path", "") == "cycle"]
+        return {name for _pk, name in spec.lookup_choices}
+
+    assert cycle.name in cycles_offered()
+    factories.CycleFactory(name="WSIS+25 review")
+    assert {cycle.name, "WSIS+25 review"} <= cycles_offered()
