@@ -13,6 +13,18 @@ from tests import factories
 from tests.services import REDIS, missing_service
 
 
+@pytest.fixture(autouse=True)
+def portal_language():
+    """Every test starts in the portal's language: a request in Arabic leaves Arabic active in
+    the thread (LocaleMiddleware activates it and nothing deactivates it)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database starts with the reference data: regions, countries, Action Lines, 2025 cycle."""

@@ -166,3 +166,26 @@ def test_an_arabic_workspace_is_laid_out_right_to_left(client, report):
     page = client.get(reverse("reports:workspace", kwargs={"report_id": report.pk})).content.decode()
     assert '<html lang="ar" dir="rtl">' in page
     assert "الموجز التنفيذي" in page  # Executive Summary
+
+
+@pytest.mark.django_db
+def test_the_entity_form_lists_countries_and_regions_in_the_readers_language_and_order(reference_data):
+    from django.utils import translation
+
+    from reports.forms import EntityForm
+
+    def labels() -> list[str]:
+        return [str(label) for value, label in EntityForm().fields["country"].choices if value]
+
+    with translation.override("en"):
+        english = labels()
+    assert "South Africa — Africa" in english and "Türkiye — Europe" in english
+    with translation.override("fr"):
+        french = labels()
+    assert "Afrique du Sud — Afrique" in french
+    # Alphabetical in French, accents aside: Allemagne … Éthiopie … France.
+    in_order = ("Allemagne — Europe", "Éthiopie — Afrique", "France — Europe")
+    positions = [french.index(label) for label in in_order]
+    assert positions == sorted(positions)
+    with translation.override("ru"):
+        assert "Кения — Африка" in labels()

@@ -1,6 +1,7 @@
 """The report list: its columns and filters find what the secretariat looks for."""
 
 import pytest
+from django.db.models import Q
 from django.urls import reverse
 
 from action_lines.models import ActionLine
@@ -157,3 +158,26 @@ def test_a_new_reporting_cycle_is_offered_by_the_cycle_filter_at_once(secretaria
     assert cycle.name in cycles_offered()
     factories.CycleFactory(name="WSIS+25 review")
     assert {cycle.name, "WSIS+25 review"} <= cycles_offered()
+
+
+@pytest.mark.postgres
+def test_the_search_finds_entities_and_contacts_through_the_trigram_indexes(secretariat_client):
+    """The indexes of migration 0005 fit the SQL the admin's search sends (``UPPER(col) LIKE``)."""
+    from django.db import connection
+
+    from reports.models import Entity, FollowUpContact
+
+    entities = Entity.objects.filter(Q(name__icontains="telecom") | Q(acronym__icontains="telecom"))
+    contacts = FollowUpContact.objects.filter(email__icontains="focal.point")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plans = {}
+        for name, queryset in (
+            ("entities", entities.values("pk")),
+            ("contacts", contacts.values("report_id")),
+        ):
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute("EXPLAIN " + sql, params)
+            plans[name] = "\n".join(row[0] for row in cursor.fetchall())
+    assert "entity_name_trgm" in plans["entities"] and "entity_acronym_trgm" in plans["entities"]
+    assert "contact_email_trgm" in plans["contacts"]
