@@ -76,3 +76,38 @@ def test_the_public_and_stakeholder_pages_have_no_accessibility_violations(
     problems += violations(page)
     context.close()
     assert problems == []
+
+
+def test_the_secretariats_admin_pages_have_no_accessibility_violations(browser, live_server, stakeholder):
+    from django.urls import reverse
+
+    from reports.permissions import secretariat_group_ensure
+    from tests.admin.conftest import submit_directly
+
+    _user, report = stakeholder
+    submit_directly(report)
+    reviewer = factories.UserFactory(email="reviewer@wsis.example.org")
+    reviewer.is_staff = True
+    reviewer.save()
+    reviewer.groups.add(secretariat_group_ensure())
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.goto(live_server.url + reverse("admin:login"))
+    problems = violations(page)
+    page.fill("#id_username", reviewer.email)
+    page.fill("#id_password", factories.PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:reports_report_changelist"),
+        reverse("admin:reports_report_changelist") + "?status__exact=submitted&line=C5",
+        reverse("admin:reports_report_change", args=[report.pk]),
+        reverse("admin:reports_report_dashboard"),
+        reverse("admin:reports_compilation_add"),
+    ):
+        page.goto(live_server.url + url)
+        problems += violations(page)
+    context.close()
+    assert problems == [], '\n'.join(problems)
