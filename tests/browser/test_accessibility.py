@@ -110,4 +110,4 @@ def test_the_secretariats_admin_pages_have_no_accessibility_violations(browser, 
         page.goto(live_server.url + url)
         problems += violations(page)
     context.close()
-    assert problems == [], '\n'.join(problems)
+    assert problems == [], "\n".join(problems)
