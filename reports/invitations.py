@@ -1,17 +1,20 @@
 """Inviting colleagues to an entity: a signed link that expires after 14 days.
 
-The link carries the entity id and the invited e-mail address, signed with the project's
-secret (``TimestampSigner``), so nothing is stored until someone accepts: accepting while
-logged in with that address (after signing up, if need be) adds the membership.
+Each invitation is a row (``Invitation``) that the entity's owners see while it is pending and
+can withdraw. The e-mailed link carries the row's id, the entity id and the invited address,
+signed with the project's secret (``TimestampSigner``): accepting while logged in with that
+address (after signing up, if need be) adds the membership and uses the invitation up, so a
+colleague removed later cannot come back through an old link.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +22,7 @@ from django.utils.translation import gettext as _
 from . import services
 from .emails import message_build
 from .models import Entity, Membership
+from .models import Invitation as InvitationRow
 
 SALT = "reports.invitation"
 MAX_AGE = timedelta(days=14)
@@ -40,16 +44,37 @@ class InvitationForSomeoneElse(InvitationError):
     pass
 
 
+class InvitationWithdrawn(InvitationError):
+    pass
+
+
+class InvitationUsed(InvitationError):
+    pass
+
+
 @dataclass(frozen=True)
 class Invitation:
     entity_id: int
     email: str
     invited_by: str = ""
+    row_id: int | None = None  # links sent before invitations were stored carry none
+    used: bool = False
 
 
-def invitation_token(*, entity: Entity, email: str, inviter: AbstractBaseUser) -> str:
+def invitation_token(
+    *, entity: Entity, email: str, inviter: AbstractBaseUser, invitation_id: int | None = None
+) -> str:
     payload = {"e": entity.pk, "m": email.strip().lower(), "by": getattr(inviter, "email", "")}
+    if invitation_id is not None:
+        payload["i"] = invitation_id
     return signing.TimestampSigner(salt=SALT).sign_object(payload)
+
+
+def used_message() -> str:
+    return _(
+        "This invitation has already been used. If you need access again, ask one of the entity's "
+        "owners to invite you."
+    )
 
 
 def invitation_read(token: str, *, max_age: timedelta = MAX_AGE) -> Invitation:
@@ -68,7 +93,20 @@ def invitation_read(token: str, *, max_age: timedelta = MAX_AGE) -> Invitation:
         raise InvitationInvalid(
             _("This invitation link is not valid. Check that you copied the whole link from the e-mail.")
         ) from error
-    return Invitation(entity_id=int(payload["e"]), email=str(payload["m"]), invited_by=payload.get("by", ""))
+    invitation = Invitation(
+        entity_id=int(payload["e"]),
+        email=str(payload["m"]),
+        invited_by=payload.get("by", ""),
+        row_id=payload.get("i"),
+    )
+    if invitation.row_id is None:
+        return invitation
+    row = InvitationRow.objects.filter(pk=invitation.row_id, entity_id=invitation.entity_id).first()
+    if row is None or row.revoked_at:
+        raise InvitationWithdrawn(
+            _("This invitation was withdrawn by the entity's owners. Ask them to invite you again if needed.")
+        )
+    return replace(invitation, used=bool(row.accepted_at))
 
 
 def invitation_url(token: str) -> str:
@@ -78,21 +116,42 @@ def invitation_url(token: str) -> str:
 
 
 def invitation_send(*, entity: Entity, email: str, inviter: AbstractBaseUser) -> str:
-    """Send the invitation e-mail (owners only); returns the token."""
+    """Record the invitation and send its e-mail (owners only); returns the token. When the
+    e-mail cannot be sent, nothing is recorded (the error goes to the caller)."""
     services.membership_require(entity=entity, user=inviter, owner=True)
-    token = invitation_token(entity=entity, email=email, inviter=inviter)
-    message = message_build(
-        "invitation",
-        to=[email],
-        context={
-            "entity": entity,
-            "inviter": inviter,
-            "url": invitation_url(token),
-            "expires": timezone.now() + MAX_AGE,
-        },
-    )
-    message.send()
+    email = email.strip().lower()
+    expires = timezone.now() + MAX_AGE
+    with transaction.atomic():
+        row = InvitationRow.objects.create(entity=entity, email=email, invited_by=inviter, expires_at=expires)
+        token = invitation_token(entity=entity, email=email, inviter=inviter, invitation_id=row.pk)
+        message = message_build(
+            "invitation",
+            to=[email],
+            context={"entity": entity, "inviter": inviter, "url": invitation_url(token), "expires": expires},
+        )
+        message.send()
     return token
+
+
+def invitations_pending(*, entity: Entity) -> list[InvitationRow]:
+    """The entity's invitations nobody has accepted, withdrawn or let expire, newest first."""
+    return list(
+        InvitationRow.objects.filter(
+            entity=entity, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).select_related("invited_by")
+    )
+
+
+def invitation_withdraw(*, entity: Entity, invitation_id: int, actor: AbstractBaseUser) -> InvitationRow:
+    """Withdraw a pending invitation (owners only): its link stops working."""
+    services.membership_require(entity=entity, user=actor, owner=True)
+    with transaction.atomic():
+        row = InvitationRow.objects.select_for_update().filter(pk=invitation_id, entity=entity).first()
+        if row is None or not row.is_pending():
+            raise InvitationInvalid(_("This invitation is no longer pending."))
+        row.revoked_at, row.revoked_by = timezone.now(), actor
+        row.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+    return row
 
 
 def user_has_email(user: AbstractBaseUser, email: str) -> bool:
@@ -119,4 +178,13 @@ def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Memb
     entity = Entity.objects.filter(pk=invitation.entity_id).first()
     if entity is None:
         raise InvitationInvalid(_("The entity you were invited to no longer exists."))
-    return services.membership_add(entity=entity, user=user)
+    with transaction.atomic():
+        if invitation.row_id is not None:
+            row = InvitationRow.objects.select_for_update().filter(pk=invitation.row_id).first()
+            if row is None or row.revoked_at:
+                raise InvitationWithdrawn(_("This invitation was withdrawn by the entity's owners."))
+            if row.accepted_at:
+                raise InvitationUsed(used_message())
+            row.accepted_at, row.accepted_by = timezone.now(), user
+            row.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+        return services.membership_add(entity=entity, user=user)

@@ -119,6 +119,38 @@ class Membership(TimeStampedModel):
         return f"{self.user} — {self.entity} ({self.get_role_display()})"
 
 
+class Invitation(TimeStampedModel):
+    """An invitation to join an entity, sent by one of its owners. The e-mailed link is signed
+    and names this row: the owners see the pending ones and can withdraw them, and a link works
+    once (a colleague removed later cannot come back through it)."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.entity}"
+
+    def is_pending(self, at=None) -> bool:
+        return not self.accepted_at and not self.revoked_at and (at or timezone.now()) < self.expires_at
+
+
 # --- Reporting cycles -----------------------------------------------------------------
 
 

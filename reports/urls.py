@@ -13,6 +13,11 @@ urlpatterns = [
     path("entities/<int:entity_id>/", views.entity_edit, name="entity_edit"),
     path("entities/<int:entity_id>/members/", views.entity_members, name="entity_members"),
     path("entities/<int:entity_id>/members/<int:user_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "entities/<int:entity_id>/invitations/<int:invitation_id>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
     path("entities/<int:entity_id>/switch/", views.entity_switch, name="entity_switch"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     # The report workspace

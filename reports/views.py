@@ -261,11 +261,37 @@ def entity_members(request: HttpRequest, entity_id: int) -> HttpResponse:
                         _("Invitation sent to %(email)s. The link is valid for 14 days.") % {"email": email},
                     )
                     return redirect("reports:entity_members", entity_id=entity.pk)
+    pending = invitations.invitations_pending(entity=entity) if is_owner else []
     return render(
         request,
         "reports/entity_members.html",
-        {"entity": entity, "membership": membership, "is_owner": is_owner, "members": members, "form": form},
+        {
+            "entity": entity,
+            "membership": membership,
+            "is_owner": is_owner,
+            "members": members,
+            "form": form,
+            "pending": pending,
+        },
     )
+
+
+@login_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, entity_id: int, invitation_id: int) -> HttpResponse:
+    membership = _membership_or_404(request, entity_id)
+    if membership.role != membership.Role.OWNER:
+        raise Http404(_("Only the entity's owners withdraw invitations."))
+    try:
+        row = invitations.invitation_withdraw(
+            entity=membership.entity, invitation_id=invitation_id, actor=request.user
+        )
+    except invitations.InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        withdrawn = _("The invitation to %(email)s is withdrawn: its link no longer works.")
+        messages.success(request, withdrawn % {"email": row.email})
+    return redirect("reports:entity_members", entity_id=entity_id)
 
 
 @login_required
@@ -330,11 +356,16 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         _remember_entity(request, entity.pk)
         messages.info(request, _("You are already a member of %(entity)s.") % {"entity": entity.name})
         return redirect("reports:start")
+    if invite.used:
+        return render(request, "reports/invitation.html", {"error": invitations.used_message()}, status=410)
     if not invitations.user_has_email(request.user, invite.email):
         context["error"] = invitations.wrong_person_message(invite, request.user)
         return render(request, "reports/invitation.html", context, status=403)
     if request.method == "POST":
-        invitations.invitation_accept(invitation=invite, user=request.user)
+        try:
+            invitations.invitation_accept(invitation=invite, user=request.user)
+        except invitations.InvitationError as error:
+            return render(request, "reports/invitation.html", {"error": str(error)}, status=410)
         _remember_entity(request, entity.pk)
         messages.success(request, _("Welcome to %(entity)s's report.") % {"entity": entity.name})
         return redirect("reports:start")

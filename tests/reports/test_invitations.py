@@ -131,3 +131,80 @@ def test_a_new_person_signs_up_from_the_invitation_and_comes_back_to_it(client, 
     assert response["Location"] == invitation
     client.post(invitation)
     assert Membership.objects.filter(entity=entity, user__email="new.colleague@example.org").exists()
+
+
+def invite(client, entity, owner, mailbox, email="new.colleague@example.org") -> str:
+    client.force_login(owner)
+    client.post(reverse("reports:entity_members", kwargs={"entity_id": entity.pk}), {"email": email})
+    (message,) = mailbox.to(email)
+    return next(word for word in message.text.split() if "/invitations/" in word)
+
+
+def test_owners_see_pending_invitations_and_a_withdrawn_link_stops_working(
+    client, entity, owner, mailbox, settings
+):
+    settings.SITE_URL = "http://testserver"
+    link = invite(client, entity, owner, mailbox)
+    members = reverse("reports:entity_members", kwargs={"entity_id": entity.pk})
+    page = client.get(members).content.decode()
+    assert "Invitations not yet accepted" in page and "new.colleague@example.org" in page
+    (row,) = invitations.invitations_pending(entity=entity)
+
+    response = client.post(
+        reverse("reports:invitation_withdraw", kwargs={"entity_id": entity.pk, "invitation_id": row.pk}),
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "The invitation to new.colleague@example.org is withdrawn" in page
+    assert "Invitations not yet accepted" not in page
+
+    colleague = factories.UserFactory(email="new.colleague@example.org")
+    client.force_login(colleague)
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 410
+        assert "This invitation was withdrawn" in response.content.decode()
+    assert not Membership.objects.filter(entity=entity, user=colleague).exists()
+
+
+def test_an_invitation_works_once_a_removed_colleague_cannot_come_back_through_it(
+    client, entity, owner, mailbox, settings
+):
+    settings.SITE_URL = "http://testserver"
+    link = invite(client, entity, owner, mailbox)
+    colleague = factories.UserFactory(email="new.colleague@example.org")
+    client.force_login(colleague)
+    client.post(link)
+    assert Membership.objects.filter(entity=entity, user=colleague).exists()
+    assert invitations.invitations_pending(entity=entity) == []
+
+    client.force_login(owner)
+    client.post(reverse("reports:member_remove", kwargs={"entity_id": entity.pk, "user_id": colleague.pk}))
+    client.force_login(colleague)
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 410
+        assert "This invitation has already been used" in response.content.decode()
+    assert not Membership.objects.filter(entity=entity, user=colleague).exists()
+
+
+def test_only_owners_withdraw_invitations(client, entity, owner, mailbox, settings):
+    settings.SITE_URL = "http://testserver"
+    invite(client, entity, owner, mailbox)
+    (row,) = invitations.invitations_pending(entity=entity)
+    editor = factories.MembershipFactory(entity=entity, role="editor").user
+    client.force_login(editor)
+    url = reverse("reports:invitation_withdraw", kwargs={"entity_id": entity.pk, "invitation_id": row.pk})
+    assert client.post(url).status_code == 404
+    assert (
+        "Invitations not yet accepted"
+        not in client.get(reverse("reports:entity_members", kwargs={"entity_id": entity.pk})).content.decode()
+    )
+    assert invitations.invitations_pending(entity=entity) == [row]
+
+
+def test_an_invitation_whose_email_could_not_be_sent_is_not_recorded(client, entity, owner, mailbox):
+    mailbox.fail_next("451 4.3.0 Try again later")
+    client.force_login(owner)
+    client.post(
+        reverse("reports:entity_members", kwargs={"entity_id": entity.pk}), {"email": "someone@example.org"}
+    )
+    assert invitations.invitations_pending(entity=entity) == []
