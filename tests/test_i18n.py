@@ -132,11 +132,16 @@ def test_the_language_switcher_keeps_the_choice_for_the_next_pages(client, cycle
     assert '<option value="fr" lang="fr" selected>Français</option>' in page
 
 
+def member_speaking(client, report, language: str):
+    """The client logged in as a member of ``report``'s entity who chose ``language``."""
+    client.force_login(factories.MembershipFactory(entity=report.entity).user)
+    client.post(reverse("set_language"), {"language": language, "next": "/"})
+    return client
+
+
 @pytest.mark.django_db
 def test_a_french_stakeholder_fills_the_report_in_french_and_errors_are_french(client, report):
-    owner = factories.MembershipFactory(entity=report.entity).user
-    client.force_login(owner)
-    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    member_speaking(client, report, "fr")
     url = reverse("reports:section", kwargs={"report_id": report.pk, "key": "line-C2"})
     page = client.get(url).content.decode()
     assert "Enregistrer" in page and "Réalisations" in page
@@ -160,9 +165,7 @@ def test_a_french_stakeholder_fills_the_report_in_french_and_errors_are_french(c
 
 @pytest.mark.django_db
 def test_an_arabic_workspace_is_laid_out_right_to_left(client, report):
-    owner = factories.MembershipFactory(entity=report.entity).user
-    client.force_login(owner)
-    client.post(reverse("set_language"), {"language": "ar", "next": "/"})
+    member_speaking(client, report, "ar")
     page = client.get(reverse("reports:workspace", kwargs={"report_id": report.pk})).content.decode()
     assert '<html lang="ar" dir="rtl">' in page
     assert "الموجز التنفيذي" in page  # Executive Summary
