@@ -108,34 +108,32 @@ def _skip_ws(data: bytes, pos: int) -> int:
     return _WS.match(data, pos).end()
 
 
+def _skip_container(
+    data: bytes, pos: int, fast: re.Pattern, opening: bytes, closing: bytes, kind: str
+) -> int:
+    """The end of the dictionary or array at ``pos``: one regular-expression step when it is
+    nested no deeper than ``fast`` handles, else value by value."""
+    match = fast.match(data, pos)
+    if match:
+        return match.end()
+    pos += len(opening)
+    while True:
+        pos = _skip_ws(data, pos)
+        if data.startswith(closing, pos):
+            return pos + len(closing)
+        if pos >= len(data):
+            raise Unsupported(f"unterminated {kind}")
+        pos = skip_value(data, pos)
+
+
 def skip_value(data: bytes, pos: int) -> int:
     """The end of the PDF value starting at (or after whitespace from) ``pos``."""
     pos = _skip_ws(data, pos)
     head = data[pos : pos + 2]
     if head == b"<<":
-        fast = _FAST_DICT.match(data, pos)
-        if fast:
-            return fast.end()
-        pos += 2
-        while True:
-            pos = _skip_ws(data, pos)
-            if data.startswith(b">>", pos):
-                return pos + 2
-            if pos >= len(data):
-                raise Unsupported("unterminated dictionary")
-            pos = skip_value(data, pos)
+        return _skip_container(data, pos, _FAST_DICT, b"<<", b">>", "dictionary")
     if head[:1] == b"[":
-        fast = _FAST_ARRAY.match(data, pos)
-        if fast:
-            return fast.end()
-        pos += 1
-        while True:
-            pos = _skip_ws(data, pos)
-            if data.startswith(b"]", pos):
-                return pos + 1
-            if pos >= len(data):
-                raise Unsupported("unterminated array")
-            pos = skip_value(data, pos)
+        return _skip_container(data, pos, _FAST_ARRAY, b"[", b"]", "array")
     if head[:1] == b"(":
         depth, pos = 0, pos
         while pos < len(data):

@@ -39,7 +39,7 @@ def country_label(country: Country) -> str:
 
 
 def region_label(region: Region) -> str:
-    return region.name if _in_english() else gettext(region.name)
+    return gettext(region.name)
 
 
 def sort_key(label: str) -> str:
