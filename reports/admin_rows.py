@@ -46,6 +46,9 @@ def change_list_results(cl: Any) -> dict[str, Any] | None:
         columns.append((method, conditional_escape(empty), opening, closing, link))
 
     preserved = {"preserved_filters": cl.preserved_filters, "opts": cl.opts}
+    # Every change link carries the same preserved filters: worked out (which resolves the
+    # link's URL) for the first row only.
+    preserved_suffix: str | None = None
     rows = []
     for result in cl.result_list:
         cells = []
@@ -60,8 +63,14 @@ def change_list_results(cl: Any) -> dict[str, Any] | None:
             else:
                 shown = conditional_escape(value)
             if link:
-                url = conditional_escape(add_preserved_filters(preserved, cl.url_for_result(result)))
-                shown = f'<a href="{url}">{shown}</a>'
+                url = cl.url_for_result(result)
+                if "?" in url or "#" in url:
+                    url = add_preserved_filters(preserved, url)
+                else:
+                    if preserved_suffix is None:
+                        preserved_suffix = add_preserved_filters(preserved, url)[len(url) :]
+                    url += preserved_suffix
+                shown = f'<a href="{conditional_escape(url)}">{shown}</a>'
             cells.append(SafeString(opening + str(shown) + closing))
         rows.append(cells)
 

@@ -41,7 +41,7 @@ from django.utils.translation import ngettext
 from action_lines.models import ActionLine
 
 from . import charts, compilation_toc, pdfmerge
-from .models import ActionLineProgress, Region, Report, StakeholderType, Submission
+from .models import LINE_ADDRESSED, ActionLineProgress, Region, Report, StakeholderType, Submission
 from .services import ReportError
 
 # Bump when the compiled layout changes, so that stored compilations are not reused.
@@ -109,8 +109,8 @@ def selection_submissions(selection: Selection) -> list[Submission]:
     codes = _line_codes(selection.action_lines)
     if codes:
         addressed = ActionLineProgress.objects.filter(
-            report=OuterRef("pk"), action_line__code__in=codes, not_applicable=False
-        ).exclude(achievements="", challenges="", future_priorities="")
+            LINE_ADDRESSED, report=OuterRef("pk"), action_line__code__in=codes
+        )
         reports = reports.filter(Exists(addressed))
     type_order = {value: i for i, value in enumerate(StakeholderType.values)}
     region_order = dict(Region.objects.values_list("code", "order"))

@@ -271,10 +271,14 @@ class Report(TimeStampedModel):
 
 
 # A line is addressed when it is not marked not applicable and holds some answer (what
-# ``Report.lines_covered`` counts); partial indexes below make filtering and counting on it cheap.
-LINE_ADDRESSED = models.Q(not_applicable=False) & (
+# ``Report.lines_covered`` counts). The database keeps the answer in the generated column
+# ``ActionLineProgress.addressed``: queries filter on that flag (``LINE_ADDRESSED``) through a
+# partial index. (Filtering on the condition itself made PostgreSQL prove the index's OR'd
+# predicate while planning: 2.5 ms of planning per query on the admin's filtered list.)
+ADDRESSED_CONDITION = models.Q(not_applicable=False) & (
     models.Q(achievements__gt="") | models.Q(challenges__gt="") | models.Q(future_priorities__gt="")
 )
+LINE_ADDRESSED = models.Q(addressed=True)
 
 
 class ActionLineProgress(TimeStampedModel):
@@ -286,6 +290,10 @@ class ActionLineProgress(TimeStampedModel):
     challenges = models.TextField(_("Challenges"), blank=True)
     future_priorities = models.TextField(_("Future priorities"), blank=True)
     not_applicable = models.BooleanField(_("Not applicable to our entity"), default=False)
+    # Computed by the database on every write (ADDRESSED_CONDITION); read it after a refresh.
+    addressed = models.GeneratedField(
+        expression=ADDRESSED_CONDITION, output_field=models.BooleanField(), db_persist=True
+    )
 
     class Meta:
         ordering = ["report", "action_line__order"]

@@ -14,6 +14,15 @@ from tests.services import REDIS, missing_service
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: the admin keeps filter choices (countries with
+    reports, regions, cycles) there for a minute, which would carry one test's data into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def portal_language():
     """Every test starts in the portal's language: a request in Arabic leaves Arabic active in
     the thread (LocaleMiddleware activates it and nothing deactivates it)."""

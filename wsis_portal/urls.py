@@ -2,15 +2,8 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from .health import healthz
-from .security import RateLimitedAdminLoginForm
-
-admin.site.site_header = _("WSIS+20 reporting — secretariat")
-admin.site.site_title = _("WSIS+20 secretariat")
-admin.site.index_title = _("Submissions and reference data")
-admin.site.login_form = RateLimitedAdminLoginForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

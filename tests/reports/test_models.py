@@ -72,3 +72,31 @@ def test_the_2025_cycle_is_loaded_with_the_letters_deadline(reference_data):
     cycle = ReportingCycle.objects.get(slug="wsis20-2025")
     assert cycle.deadline.date().isoformat() == "2025-05-30"
     assert cycle.secretariat_email == "wsis-info@itu.int"
+
+
+def test_the_database_keeps_whether_an_action_line_is_addressed(report, reference_data):
+    """``ActionLineProgress.addressed`` is a generated column: some answer, and not marked not
+    applicable (what the admin's filter, the dashboard and compilations count)."""
+    from action_lines.models import ActionLine
+    from reports.models import LINE_ADDRESSED, ActionLineProgress
+
+    progress = ActionLineProgress.objects.create(report=report, action_line=ActionLine.objects.get(code="C3"))
+
+    def addressed() -> bool:
+        progress.refresh_from_db()
+        return progress.addressed
+
+    assert addressed() is False
+    progress.challenges = "Rural coverage remains low."
+    progress.save()
+    assert addressed() is True
+    progress.not_applicable = True
+    progress.save()
+    assert addressed() is False
+    progress.not_applicable, progress.challenges = False, ""
+    progress.future_priorities = "A national data strategy."
+    progress.save()
+    assert addressed() is True
+    assert list(ActionLineProgress.objects.filter(LINE_ADDRESSED)) == [progress]
+    ActionLineProgress.objects.filter(pk=progress.pk).update(future_priorities="")
+    assert addressed() is False
