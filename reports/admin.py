@@ -49,7 +49,7 @@ from action_lines.models import ActionLine
 
 from . import dashboard, diff, exports, rendering, selectors, services, snapshot
 from .admin_dates import DayCountPaginator, date_hierarchy_context
-from .admin_rows import change_list_results
+from .admin_rows import ActionForm, change_list_results
 from .annex import NARRATIVE_FIELDS
 from .models import (
     LINE_ADDRESSED,
@@ -387,6 +387,7 @@ class ReportAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = ["start_review", "accept", "compile_selected"]
+    action_form = ActionForm
     change_list_template = "admin/reports/report/change_list.html"
 
     # Reports are created by their entities, never in admin.
@@ -839,6 +840,7 @@ class ReportAdmin(admin.ModelAdmin):
         extra = {
             "title": _("Reports"),
             "export_query": f"?{query.urlencode()}" if query else "",
+            "filters_key": urlencode(sorted((key, value) for key, many in query.lists() for value in many)),
             "can_review": self.has_review_permission(request),
         }
         response = super().changelist_view(request, {**extra, **(extra_context or {})})

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_list import result_headers, result_hidden_fields
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.validators import EMPTY_VALUES
+from django.forms.utils import flatatt
 from django.utils import formats
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 
@@ -82,3 +85,37 @@ def change_list_results(cl: Any) -> dict[str, Any] | None:
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
         "results": rows,
     }
+
+
+class QuickSelect(forms.Select):
+    """Django's ``Select``, its markup written in Python rather than through the form templates
+    (an include per option and per attribute): the list's action menu took 1 ms that way."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = []
+        for group_name, options, _index in widget["optgroups"]:
+            rendered = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((o["value"], flatatt(o["attrs"]), o["label"]) for o in options),
+            )
+            groups.append(
+                format_html('<optgroup label="{}">{}</optgroup>', group_name, rendered)
+                if group_name
+                else rendered
+            )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(widget["attrs"]),
+            format_html_join("", "{}", ((group,) for group in groups)),
+        )
+
+
+class ActionForm(helpers.ActionForm):
+    """The admin's action form (same fields and labels), its menu a ``QuickSelect``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].widget = QuickSelect(choices=self.fields["action"].choices)

@@ -220,3 +220,18 @@ def test_the_search_finds_entities_and_contacts_through_the_trigram_indexes(secr
             plans[name] = "\n".join(row[0] for row in cursor.fetchall())
     assert "entity_name_trgm" in plans["entities"] and "entity_acronym_trgm" in plans["entities"]
     assert "contact_email_trgm" in plans["contacts"]
+
+
+def test_each_address_shows_its_own_filter_selection(secretariat_client, reports):
+    """The filters' markup is kept a minute per address (page number aside)."""
+    import re
+
+    def selected(query):
+        page = secretariat_client.get(LIST + query).content.decode()
+        nav = page[page.index('id="changelist-filter"') :]
+        return re.findall(r'<li class="selected">\s*<a href="[^"]*"[^>]*>([^<]+)</a>', nav)
+
+    assert "Submitted" in selected("?status__exact=submitted")
+    assert "Draft" in selected("?status__exact=draft")
+    assert "Submitted" in selected("?status__exact=submitted&p=1")
+    assert "Africa" in selected("?status__exact=submitted&entity__country__region__code__exact=africa")
