@@ -23,13 +23,14 @@ within 1.5× of the figure after 10).
 
 Prints a table, then the same figures as one JSON line.
 
-    .venv/bin/python bench/pdf_render.py [--repeat 3] [--renders 200] [--worker-report short]
+    .venv/bin/python bench/pdf_render.py [--repeat 5] [--renders 200] [--worker-report short]
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import json
 import multiprocessing
 import os
@@ -225,7 +226,11 @@ def rss_mib() -> float:
 
 def timed(kinds: tuple[str, ...], repeat: int) -> dict[str, dict[str, Any]]:
     """Render each document ``repeat`` times, interleaved (so that a busy machine slows all of them
-    alike), after a warm-up; the median wall-clock and CPU seconds per render."""
+    alike), after a warm-up; the median wall-clock and CPU seconds per render.
+
+    Each timed render starts from a collected heap and includes collecting its own garbage
+    (WeasyPrint's box trees are cyclic): otherwise a render pays for the previous document's
+    garbage, and the short report, which follows the 100-page reference, paid the most."""
     for kind in kinds:
         render(kind)  # warm-up: fonts, templates, the Action Lines
     wall: dict[str, list[float]] = {kind: [] for kind in kinds}
@@ -233,8 +238,10 @@ def timed(kinds: tuple[str, ...], repeat: int) -> dict[str, dict[str, Any]]:
     pages: dict[str, int] = {}
     for _ in range(repeat):
         for kind in kinds:
+            gc.collect()
             started, started_cpu = time.perf_counter(), time.process_time()
             pages[kind] = render(kind)
+            gc.collect()
             wall[kind].append(time.perf_counter() - started)
             cpu[kind].append(time.process_time() - started_cpu)
     result = {}
@@ -332,7 +339,7 @@ def _worker_memory(kind: str, renders: int, *, recycle: bool) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="timed renders of each document")
+    parser.add_argument("--repeat", type=int, default=5, help="timed renders of each document")
     parser.add_argument("--renders", type=int, default=200, help="renders in the worker-memory run")
     parser.add_argument("--worker-report", choices=["short", "full"], default="short")
     args = parser.parse_args()
