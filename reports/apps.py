@@ -11,5 +11,4 @@ class ReportsConfig(AppConfig):
 
         from .lookups import AnyOf
 
-        for field in (models.IntegerField, models.ForeignKey):  # the auto fields are IntegerFields
-            field.register_lookup(AnyOf)
+        models.IntegerField.register_lookup(AnyOf)  # the auto fields (primary keys) are IntegerFields

@@ -3,8 +3,8 @@
 ``field__in=[…]`` sends one parameter per value; with a few hundred values Django and psycopg
 spent longer building the query (about 1.5 ms per 800 values) than PostgreSQL took to run it.
 ``field__any_of=[…]`` is ``field = ANY(%s)`` on PostgreSQL with the values as one array, and
-``field IN (…)`` elsewhere. Integer values only (primary and foreign keys). Registered on
-integer and foreign-key fields by ``ReportsConfig.ready``.
+``field IN (…)`` elsewhere. Integer values only (ids). Registered on integer fields, primary
+keys included, by ``ReportsConfig.ready``.
 """
 
 from __future__ import annotations
