@@ -225,6 +225,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
     REDIS.start()
     # The tests decide per test whether tasks go through a broker; by default they run inline.
     os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
     os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="wsis-test-var-"))
     atexit.register(_stop_all)
     yield

@@ -21,7 +21,15 @@ def run_python(code: str, env: dict[str, str], tmp_path) -> subprocess.Completed
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL", "DEBUG", "SECRET_KEY"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "CELERY_TASK_ALWAYS_EAGER",
+            "EMAIL_URL",
+            "DEBUG",
+            "SECRET_KEY",
+        }
     }
     clean.update({"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "wsis_portal.settings", **env})
     return subprocess.run(
@@ -39,12 +47,42 @@ def settings_values(env: dict[str, str], tmp_path, *names: str) -> list[str]:
 
 
 def test_embedded_defaults_need_nothing_running(tmp_path):
-    db, eager, email = settings_values(
-        {}, tmp_path, "s.DATABASES['default']['ENGINE']", "s.CELERY_TASK_ALWAYS_EAGER", "s.EMAIL_BACKEND"
+    db, eager, broker, folder, email = settings_values(
+        {},
+        tmp_path,
+        "s.DATABASES['default']['ENGINE']",
+        "s.CELERY_TASK_ALWAYS_EAGER",
+        "s.CELERY_BROKER_URL",
+        "s.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in']",
+        "s.EMAIL_BACKEND",
     )
     assert db == "'django.db.backends.sqlite3'"
-    assert eager == "True"
+    # Background work goes to a worker even here, through files instead of a broker server.
+    assert (eager, broker) == ("False", "'filesystem://'")
+    assert folder == repr(str(tmp_path / "broker" / "messages"))
     assert email == "'django.core.mail.backends.console.EmailBackend'"
+
+
+def test_placeholder_secret_keys_are_refused_when_debug_is_off(tmp_path):
+    for key in (
+        "change-me-in-the-env-file-to-a-long-random-string-0123456789",
+        "dev-only-insecure-key-do-not-use-in-production",
+        "django-insecure-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH",
+        "short-but-random-7Hq",
+    ):
+        done = run_python("import django; django.setup()", {**PRODUCTION, "SECRET_KEY": key}, tmp_path)
+        assert done.returncode != 0, key
+        assert "SECRET_KEY is a placeholder or too short" in done.stderr, key
+
+
+def test_a_redis_cache_answers_as_empty_when_redis_is_down(tmp_path):
+    backend, ignore = settings_values(
+        {**PRODUCTION, "CACHE_URL": "redis://127.0.0.1:9/1"},
+        tmp_path,
+        "s.CACHES['default']['BACKEND']",
+        "s.CACHES['default']['OPTIONS']['IGNORE_EXCEPTIONS']",
+    )
+    assert (backend, ignore) == ("'wsis_portal.cache.FailOpenRedisCache'", "True")
 
 
 def test_urls_in_the_environment_configure_postgres_redis_and_smtp(tmp_path):
@@ -95,4 +133,6 @@ def test_env_example_documents_every_variable_the_settings_read():
     documented = set(re.findall(r"^#?\s*([A-Z_]+)=", example, flags=re.MULTILINE))
     assert read, "no variables found in settings.py"
     assert read - documented == set(), "undocumented in .env.example"
-    assert documented - read == set(), "documented but never read"
+    # Also documented: what only docker-compose.yml reads from .env (e.g. REDIS_PASSWORD, in its URLs).
+    compose_only = set(re.findall(r"\$\{([A-Z_]+)", (ROOT / "docker-compose.yml").read_text())) - read
+    assert documented - read - compose_only == set(), "documented but never read"

@@ -23,11 +23,27 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 DEBUG = env.bool("DEBUG", default=True)
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+# Keys that were ever written in this repository's examples, and the shapes of other placeholders:
+# a deployment that kept one would sign sessions and invitations with a public key.
+_PLACEHOLDER_KEYS = {
+    _DEV_SECRET_KEY,
+    "change-me-in-the-env-file-to-a-long-random-string-0123456789",
+}
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = _DEV_SECRET_KEY
+elif not DEBUG and (
+    SECRET_KEY in _PLACEHOLDER_KEYS
+    or SECRET_KEY.lower().startswith(("change-me", "changeme", "django-insecure", "secret", "..."))
+    or len(SECRET_KEY) < 40
+    or len(set(SECRET_KEY)) < 10
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a placeholder or too short. Generate one with: "
+        'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -54,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wsis_portal.middleware.RefuseNulBytesMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,6 +137,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # The cache only speeds things up (and counts login attempts): when its Redis is down, pages
+    # keep answering as if every key were missing, after at most a second's wait, and the outage
+    # is logged (django-redis' IGNORE_EXCEPTIONS; wsis_portal/cache.py says why `add` differs).
+    CACHES["default"]["BACKEND"] = "wsis_portal.cache.FailOpenRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1}
+    )
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- Auth ---------------------------------------------------------------------------
 
@@ -185,6 +211,8 @@ STORAGES = {
 }
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# The workspace saves a section by itself this many seconds after a change (and when a field is left).
+REPORT_AUTOSAVE_SECONDS = env.int("REPORT_AUTOSAVE_SECONDS", default=30)
 # Every long answer may hold up to this many characters.
 REPORT_TEXT_MAX_LENGTH = env.int("REPORT_TEXT_MAX_LENGTH", default=20_000)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
@@ -213,11 +241,18 @@ SECRETARIAT_EMAIL = env.str("SECRETARIAT_EMAIL", default="wsis-info@itu.int")
 
 # --- Celery -------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-# No broker configured: run tasks inline, so the embedded default needs no Redis.
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+# Background work always goes through a broker to a worker, as in production. The embedded default
+# uses kombu's filesystem transport: messages are files under VAR_DIR/broker, no server to run, and
+# `make run` starts a worker (with beat) beside the web server. CELERY_TASK_ALWAYS_EAGER=true runs
+# tasks inline in the calling process instead (the unit tests do).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+_FILESYSTEM_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = False
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+# Task results are not read by the portal (delivery rows carry the state); the broker test reads one.
+CELERY_RESULT_BACKEND = env.str(
+    "CELERY_RESULT_BACKEND", default=None if _FILESYSTEM_BROKER else CELERY_BROKER_URL
+)
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -235,6 +270,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
     "visibility_timeout": 3600,
 }
+if _FILESYSTEM_BROKER:
+    _BROKER_DIR = VAR_DIR / "broker"
+    (_BROKER_DIR / "messages").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "messages"),
+        "data_folder_out": str(_BROKER_DIR / "messages"),
+        "control_folder": str(_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

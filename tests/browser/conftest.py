@@ -4,24 +4,11 @@ Never a downloaded browser: ``/usr/bin/chromium`` (Debian package ``chromium``).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.services import missing_service
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
+from tests.chromium import chromium
 
 
 def pytest_collection_modifyitems(items):
@@ -33,26 +20,9 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="package")
 def browser():
-    """One Chromium for the browser tests, stopped when they are done: Playwright's event loop
-    and the variable below must not outlive them (later tests run ``manage.py check --deploy``,
-    which rejects the variable)."""
-    if not Path(CHROMIUM).exists():
-        missing_service(f"needs Chromium at {CHROMIUM} (Debian package chromium)")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # between browser steps are still synchronous and safe.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
-    playwright.stop()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    """One Chromium for the browser tests, stopped when they are done."""
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The embedded default, as `make run` starts it: Django's development server and, beside it, a real
+# Celery worker with beat on the filesystem broker (messages are files under var/broker), so that
+# rendering, e-mail and compiling never hold a request, exactly as in production.
+# Usage: run-embedded.sh HOST:PORT   (SITE_URL defaults to http://HOST:PORT, for links in e-mails)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+host=${1:-127.0.0.1:8000}
+bin=${VENV:-.venv}/bin
+export SITE_URL=${SITE_URL:-http://$host}
+mkdir -p var
+"$bin/celery" -A wsis_portal worker --beat --schedule var/celerybeat-schedule --concurrency 2 \
+  --loglevel WARNING --without-gossip --without-mingle --without-heartbeat &
+worker=$!
+trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
+echo
+echo "The portal: $SITE_URL/   (background work: a Celery worker on var/broker, pid $worker)"
+echo "E-mails are printed in this terminal (EMAIL_URL=filemail:// writes them to var/mail instead)."
+echo
+"$bin/python" manage.py runserver "$host"

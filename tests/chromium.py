@@ -1,0 +1,47 @@
+"""Debian's Chromium for the browser and deployed tiers: never a downloaded browser."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.services import missing_service
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator:
+    """A headless Chromium through Playwright's sync API, closed afterwards. Playwright's event
+    loop runs in this thread; Django calls the tests make between steps stay synchronous, hence
+    DJANGO_ALLOW_ASYNC_UNSAFE for as long as the browser runs (and not after: later tests run
+    ``manage.py check --deploy``, which rejects the variable)."""
+    if not Path(CHROMIUM).exists():
+        missing_service(f"needs Chromium at {CHROMIUM} (Debian package chromium)")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
