@@ -258,13 +258,21 @@ class Deployment:
 
     # --- Talking to it ---------------------------------------------------------------------------
 
+    def tls(self) -> ssl.SSLContext:
+        """Verifies the proxy's certificate: the throwaway one made for this run."""
+        return ssl.create_default_context(cafile=str(self.dir / "tls.crt"))
+
+    def opener(self, jar) -> urllib.request.OpenerDirector:
+        """Follows redirects and keeps cookies in ``jar``, like a browser without JavaScript."""
+        return urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(jar), urllib.request.HTTPSHandler(context=self.tls())
+        )
+
     def get(self, path: str, *, headers: dict[str, str] | None = None, direct: bool = False) -> Response:
         """One request through the proxy (or straight to gunicorn), redirects not followed."""
         url = (self.app_url if direct else self.url) + path
         request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (our own server)
-        opener = urllib.request.build_opener(
-            _NoRedirect, urllib.request.HTTPSHandler(context=ssl._create_unverified_context())
-        )
+        opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=self.tls()))
         try:
             with opener.open(request, timeout=30) as answer:
                 return Response(answer.status, dict(answer.headers), answer.read())

@@ -4,7 +4,10 @@ pages with DEBUG off, static files, the proxy, health, hostile URLs, a cache out
 from __future__ import annotations
 
 import gzip
+import http.cookiejar
 import re
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -101,16 +104,8 @@ def test_a_nul_byte_in_the_address_is_refused_not_a_server_error(deployment, pat
 
 def admin_login(deployment) -> str:
     """The secretariat logs in to admin over the proxy; the session's cookies, for urllib."""
-    import http.cookiejar
-    import ssl
-    import urllib.parse
-    import urllib.request
-
     jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(jar),
-        urllib.request.HTTPSHandler(context=ssl._create_unverified_context()),
-    )
+    opener = deployment.opener(jar)
     login = deployment.url + "/admin/login/"
     page = opener.open(login, timeout=30).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
