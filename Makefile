@@ -11,16 +11,32 @@ MAKEMESSAGES_ARGS ?= --add-location=file --no-obsolete --ignore=.venv --ignore=v
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 
-# Re-install whenever the dependency declarations change.
-$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install -q -c constraints.txt -e .
+# Exactly the locked versions, every file checked against its hash (requirements/*.txt, which also
+# lock pip and setuptools); then the project itself, built by that setuptools (no isolated build
+# environment fetching an unhashed one). Re-installs whenever the lock or pyproject.toml changes.
+PIP_INSTALL := $(BIN)/python -m pip install -q
+$(VENV)/.installed: requirements/base.txt pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) --require-hashes -r requirements/base.txt
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) --require-hashes -r requirements/dev.txt
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	touch $@ $(VENV)/.installed
+
+# Recompile the lock files after changing the dependencies in pyproject.toml: for Python 3.11 on
+# Linux x86_64 (the image and CI) whatever machine runs it, keeping every pinned version that still
+# fits; `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed versions.
+.PHONY: lock
+LOCK_ARGS ?=
+UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 $(LOCK_ARGS) \
+	--custom-compile-command "make lock   (Python 3.11, Linux x86_64; docs/decisions/0001-locked-installs.md)"
+lock: install-dev
+	$(UV_COMPILE) pyproject.toml requirements/build.in -o requirements/base.txt
+	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev -c requirements/base.txt -o requirements/dev.txt
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
