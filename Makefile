@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 MAKEMESSAGES_ARGS ?= --add-location=file --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=wsis_portal.egg-info
 
-.PHONY: run test test-fast test-slow bench lint format messages install install-dev system-packages clean
+.PHONY: run test test-fast test-slow test-deployed bench lint format messages install install-dev system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,16 +56,18 @@ run: install
 	scripts/install-system-packages.sh runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py runserver $(HOST)
+	VENV=$(VENV) scripts/run-embedded.sh $(HOST)
 
 test: system-packages install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Everything but the browser and fault-injection tests; and those alone.
+# Everything but the browser, fault-injection and deployed tiers; those alone; the deployed tier alone.
 test-fast: install-dev
-	$(BIN)/python -m pytest -m "not browser and not fault" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not browser and not fault and not deployed" $(PYTEST_ARGS)
 test-slow: system-packages install-dev
-	$(BIN)/python -m pytest -m "browser or fault" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "browser or fault or deployed" $(PYTEST_ARGS)
+test-deployed: system-packages install-dev
+	$(BIN)/python -m pytest -m deployed $(PYTEST_ARGS)
 
 bench: system-packages install-dev
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -20,7 +20,7 @@ def test_healthy_when_tasks_run_inline(client):
 
 def test_healthy_with_the_embedded_filesystem_broker(client, settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_URL = "filesystem://localhost/"
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["broker"] == "ok"

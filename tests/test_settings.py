@@ -58,7 +58,7 @@ def test_embedded_defaults_need_nothing_running(tmp_path):
     )
     assert db == "'django.db.backends.sqlite3'"
     # Background work goes to a worker even here, through files instead of a broker server.
-    assert (eager, broker) == ("False", "'filesystem://'")
+    assert (eager, broker) == ("False", "'filesystem://localhost/'")
     assert folder == repr(str(tmp_path / "broker" / "messages"))
     assert email == "'django.core.mail.backends.console.EmailBackend'"
 

@@ -130,9 +130,15 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the dev server and a local worker share the file.
+    # WAL and a busy timeout let the development server and the local worker share the file;
+    # transactions that take the write lock when they begin (IMMEDIATE) wait for each other instead
+    # of failing with "database is locked" when a reading transaction would later write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -245,7 +251,7 @@ SECRETARIAT_EMAIL = env.str("SECRETARIAT_EMAIL", default="wsis-info@itu.int")
 # uses kombu's filesystem transport: messages are files under VAR_DIR/broker, no server to run, and
 # `make run` starts a worker (with beat) beside the web server. CELERY_TASK_ALWAYS_EAGER=true runs
 # tasks inline in the calling process instead (the unit tests do).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 _FILESYSTEM_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = False
