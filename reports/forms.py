@@ -145,6 +145,12 @@ class RowForm(forms.Form):
     def row(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in self.fields if name != "DELETE"}
 
+    @property
+    def removable(self) -> bool:
+        """Whether the row offers "Remove when saving": a stored row, or a posted row with
+        anything in it (shown again after a refused save, a conflict or a login)."""
+        return bool(self.initial) or (self.is_bound and self.has_changed())
+
 
 class StoryForm(RowForm):
     title = forms.CharField(label=_("Title"), max_length=300, required=False)
@@ -320,12 +326,14 @@ class SectionEditor:
         if line is not None:
             self.kind = "line"
             self.form = LineForm(data, initial=initial)
-            self.formset = StoryFormSet(data, initial=values.get("success_stories") or None, prefix="stories")
+            self.formset = StoryFormSet(
+                data, initial=self._rows_initial(data, values, "success_stories"), prefix="stories"
+            )
         elif spec.kind is annex.Kind.INDICATORS:
             self.kind = "indicators"
             self.form = IndicatorsForm(data, initial=initial, spec=spec)
             self.formset = IndicatorFormSet(
-                data, initial=values.get("indicators") or None, prefix="indicators"
+                data, initial=self._rows_initial(data, values, "indicators"), prefix="indicators"
             )
         elif spec.kind is annex.Kind.CONTACT:
             self.kind = "contact"
@@ -337,6 +345,21 @@ class SectionEditor:
             for form in [self.form, *(self.formset.forms if self.formset else [])]:
                 for field in form.fields.values():
                     field.disabled = True
+
+    @staticmethod
+    def _rows_initial(data: Any, values: dict[str, Any], name: str) -> list[dict[str, Any]] | None:
+        """The stored rows start an unbound page; a posted page brings its own rows.
+
+        A bound formset must not be given the stored rows as ``initial``: Django hands
+        ``initial[i]`` to the i-th form even when the management form counts it as an extra
+        (new) row, and skips an extra row whose data equals its initial as "unchanged". So a row
+        that an autosave has already stored, still posted as new (``INITIAL_FORMS`` is not told
+        about autosaves), would be dropped by the next save. Without ``initial``, a posted row
+        is kept when it has anything in it and is not ticked "Remove when saving", whatever the
+        management form says."""
+        if data is not None:
+            return None
+        return values.get(name) or None
 
     def is_valid(self) -> bool:
         valid = self.form.is_valid()

@@ -12,6 +12,7 @@ import smtplib
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -32,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 SESSION_ENTITY = "reports.entity_id"
 AJAX_HEADER = "XMLHttpRequest"
-AUTOSAVE_SECONDS = 30
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -468,7 +468,7 @@ def _render_section(
                 "Start typing an indicator's name to see the template's examples. Rows left empty "
                 "are ignored; tick “Remove when saving” to delete a row."
             ),
-            "autosave_seconds": AUTOSAVE_SECONDS,
+            "autosave_seconds": settings.REPORT_AUTOSAVE_SECONDS,
         }
     )
     return render(request, "reports/section.html", context, status=status)

@@ -1,12 +1,17 @@
 /* The report workspace: word counts, add-a-row, and autosave.
  *
  * Everything here is an enhancement: without JavaScript the Save button posts the form and the
- * page comes back with "Saved at …". With it, the section is also saved every 30 seconds while
- * there are unsaved changes and when the person leaves a field: the same form is POSTed with
- * fetch() and the header X-Requested-With, the answer is JSON. The hidden base_version follows
- * the saved version. A conflict (409) or an expired session (401) stops autosaving and offers a
- * button that posts the form the ordinary way, which shows both texts side by side, or keeps the
- * text and asks the person to log in.
+ * page comes back with "Saved at …". With it, the section is also saved every
+ * data-autosave-seconds (REPORT_AUTOSAVE_SECONDS) while there are unsaved changes and when the
+ * person leaves a field: the same form is POSTed with fetch() and the header X-Requested-With,
+ * the answer is JSON. The hidden base_version follows the saved version. A conflict (409) or an
+ * expired session (401) stops autosaving and offers a button that posts the form the ordinary
+ * way, which shows both texts side by side, or keeps the text and asks the person to log in.
+ *
+ * Rows (success stories, indicators) are posted as they are on the page; the server saves
+ * exactly those, so the management form need not learn which rows an autosave stored. Save
+ * pressed while an autosave is on its way waits for its answer (and the new base_version), so
+ * the two never look like a colleague's edit to each other.
  */
 (function () {
   "use strict";
@@ -80,6 +85,7 @@
   var submitting = false;
   var blurTimer = null;
   var csrfRetried = false;
+  var pendingSubmit = null; // Save pressed during an autosave: { submitter: button or null }
 
   function setStatus(text, kind) {
     statusEl.textContent = text;
@@ -116,7 +122,25 @@
   });
   window.setInterval(save, parseInt(form.dataset.autosaveSeconds || "30", 10) * 1000);
 
-  form.addEventListener("submit", function () { submitting = true; });
+  form.addEventListener("submit", function (event) {
+    if (saving) {
+      event.preventDefault();
+      pendingSubmit = { submitter: event.submitter || null };
+      return;
+    }
+    submitting = true;
+  });
+
+  // An autosave has its answer: a Save pressed meanwhile goes ahead now, with the new version.
+  function finished() {
+    saving = false;
+    if (!pendingSubmit) { return false; }
+    var submitter = pendingSubmit.submitter;
+    pendingSubmit = null;
+    if (form.requestSubmit) { form.requestSubmit(submitter); } else { submitting = true; form.submit(); }
+    return true;
+  }
+
   window.addEventListener("beforeunload", function (event) {
     if (dirty && !submitting) {
       event.preventDefault();
@@ -184,13 +208,24 @@
           .then(function (data) { return { status: response.status, data: data }; });
       })
       .then(function (result) {
-        saving = false;
         var data = result.data || {};
+        if (result.status === 403 && !csrfRetried) {
+          csrfRetried = true;
+          refreshCsrf().then(function (ok) {
+            if (finished()) { return; }
+            if (ok) { save(); } else { setStatus(M.failed, "error"); }
+          });
+          return;
+        }
         if (result.status === 200 && data.ok) {
           csrfRetried = false;
           setVersion(data.version);
-          if (started === generation) { dirty = false; }
-          setStatus(data.message, "saved");
+          if (started === generation) {
+            dirty = false;
+            setStatus(data.message, "saved");
+          } else {
+            setStatus(M.unsaved, "dirty"); // typed on meanwhile: that part is saved next time
+          }
           updateOutline(data);
         } else if (result.status === 409 && data.conflict) {
           offer(M.compare, data.message);
@@ -199,18 +234,16 @@
         } else if (result.status === 400) {
           failedGeneration = started;
           setStatus(data.message || M.failed, "error");
-        } else if (result.status === 403 && !csrfRetried) {
-          csrfRetried = true;
-          refreshCsrf().then(function (ok) { if (ok) { save(); } else { setStatus(M.failed, "error"); } });
         } else if (result.status === 409) {
           offer(M.reload, data.message || M.failed);
         } else {
           setStatus(M.failed, "error");
         }
+        finished();
       })
       .catch(function () {
-        saving = false;
         setStatus(M.offline, "error");
+        finished();
       });
   }
 
