@@ -124,18 +124,34 @@ class LineForm(VersionedForm):
 
 class RowForm(forms.Form):
     """One row of a repeatable group: a row left entirely empty is ignored; a row with anything
-    in it needs its ``required_in_row`` fields."""
+    in it needs its ``required_in_row`` fields.
+
+    ``partial`` (autosave): a row still being typed — some of those fields empty — is no error
+    but ``incomplete``: it stays on the page and is saved once complete, while the rest of the
+    section is saved. The Save button checks every row."""
 
     required_in_row: tuple[str, ...] = ()
     required_messages: dict[str, Any] = {}
+
+    def __init__(self, *args: Any, partial: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.partial = partial
+        self.incomplete = False
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if self.is_blank():
             return data
-        for name in self.required_in_row:
-            if name in self.fields and not data.get(name) and name not in self.errors:
-                self.add_error(name, ValidationError(self.required_messages[name], code="required"))
+        missing = [
+            name
+            for name in self.required_in_row
+            if name in self.fields and not data.get(name) and name not in self.errors
+        ]
+        if missing and self.partial:
+            self.incomplete = True
+            return data
+        for name in missing:
+            self.add_error(name, ValidationError(self.required_messages[name], code="required"))
         return data
 
     def is_blank(self) -> bool:
@@ -220,8 +236,17 @@ class RowFormSet(forms.BaseFormSet):
         return [
             form.row()
             for form in self.forms
-            if not form.is_blank() and not (self.can_delete and self._should_delete_form(form))
+            if not form.is_blank()
+            and not form.incomplete
+            and not (self.can_delete and self._should_delete_form(form))
         ]
+
+    def incomplete_count(self) -> int:
+        return sum(
+            1
+            for form in self.forms
+            if form.incomplete and not (self.can_delete and self._should_delete_form(form))
+        )
 
 
 StoryFormSet = forms.formset_factory(
@@ -317,7 +342,10 @@ class SectionEditor:
         spec: annex.Section | None = None,
         line: ActionLine | None = None,
         disabled: bool = False,
+        partial: bool = False,
     ) -> None:
+        """``partial``: an autosave, which saves the section without the rows still being typed
+        (see ``RowForm``)."""
         self.key = key
         self.spec = spec
         self.line = line
@@ -327,13 +355,19 @@ class SectionEditor:
             self.kind = "line"
             self.form = LineForm(data, initial=initial)
             self.formset = StoryFormSet(
-                data, initial=self._rows_initial(data, values, "success_stories"), prefix="stories"
+                data,
+                initial=self._rows_initial(data, values, "success_stories"),
+                prefix="stories",
+                form_kwargs={"partial": partial},
             )
         elif spec.kind is annex.Kind.INDICATORS:
             self.kind = "indicators"
             self.form = IndicatorsForm(data, initial=initial, spec=spec)
             self.formset = IndicatorFormSet(
-                data, initial=self._rows_initial(data, values, "indicators"), prefix="indicators"
+                data,
+                initial=self._rows_initial(data, values, "indicators"),
+                prefix="indicators",
+                form_kwargs={"partial": partial},
             )
         elif spec.kind is annex.Kind.CONTACT:
             self.kind = "contact"
@@ -366,6 +400,11 @@ class SectionEditor:
         if self.formset is not None:
             valid = self.formset.is_valid() and valid
         return valid
+
+    @property
+    def incomplete_rows(self) -> int:
+        """Rows left out of an autosave because they are still being typed."""
+        return self.formset.incomplete_count() if self.formset is not None else 0
 
     @property
     def base_version(self) -> int:

@@ -408,15 +408,21 @@ def _section_anonymous(request: HttpRequest, report_id: int, key: str) -> HttpRe
     return response
 
 
-def _saved_payload(report: Report, key: str) -> dict[str, Any]:
+def _saved_payload(report: Report, key: str, *, incomplete: int = 0) -> dict[str, Any]:
     outline = selectors.report_outline(report=report)
     info = selectors.section_saved_info(report=report, key=key)
     now = _clock(timezone.now())
+    message = _("Saved at %(time)s") % {"time": now}
+    if incomplete:
+        message = _("Saved at %(time)s. The row you are filling in is saved once it is complete.") % {
+            "time": now
+        }
     return {
         "ok": True,
         "version": info.version,
         "saved_at": now,
-        "message": _("Saved at %(time)s") % {"time": now},
+        "incomplete": incomplete,
+        "message": message,
         "progress": selectors.outline_progress(outline),
         "states": {
             k: {"state": item.state, "label": str(item.state_label)}
@@ -508,7 +514,13 @@ def section(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
         return redirect("reports:submitted", report_id=report.pk)
 
     editor = forms.SectionEditor(
-        key=key, values=values, version=version, data=request.POST, spec=spec, line=line
+        key=key,
+        values=values,
+        version=version,
+        data=request.POST,
+        spec=spec,
+        line=line,
+        partial=_wants_json(request),
     )
     if not editor.is_valid():
         if _wants_json(request):
@@ -561,7 +573,7 @@ def section(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
         return redirect("reports:submitted", report_id=report.pk)
 
     if _wants_json(request):
-        response: HttpResponse = JsonResponse(_saved_payload(saved, key))
+        response: HttpResponse = JsonResponse(_saved_payload(saved, key, incomplete=editor.incomplete_rows))
     else:
         messages.success(request, _("Saved at %(time)s.") % {"time": _clock(timezone.now())})
         target = key

@@ -220,7 +220,12 @@
         if (result.status === 200 && data.ok) {
           csrfRetried = false;
           setVersion(data.version);
-          if (started === generation) {
+          if (started === generation && data.incomplete) {
+            // Saved, but for a row still being typed: not sent again until the person types on,
+            // and leaving the page still warns.
+            failedGeneration = started;
+            setStatus(data.message, "saved");
+          } else if (started === generation) {
             dirty = false;
             setStatus(data.message, "saved");
           } else {

@@ -361,7 +361,10 @@ def open_page(deployed_browser, deployment):
                 else None
             ),
         )
-        page.on("console", lambda m: failures.append(f"console: {m.text}") if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: failures.append(f"console on {page.url}: {m.text}") if m.type == "error" else None,
+        )
         page.on("pageerror", lambda error: failures.append(f"script error: {error}"))
         item = Watched(page=page, failures=failures)
         watched.append(item)

@@ -373,3 +373,60 @@ def test_a_refused_save_keeps_the_remove_ticks_and_offers_removing_the_faulty_ro
     assert stored_stories(report, "C10") == [
         expected({"title": "A title, no description yet", "description": "Written after the message."})
     ]
+
+
+# --- A row still being typed ------------------------------------------------------------------
+
+
+def test_an_autosave_while_a_story_is_half_typed_saves_the_rest_and_says_the_row_waits(member, report):
+    """The person typed a story's title and moved to its description: the autosave that fires
+    then is no error; the answers are saved, the story is saved once it is complete."""
+    url = section_url(report, "line-C4")
+    page = {
+        "base_version": 0,
+        "achievements": "A national skills academy.",
+        **management("stories", total=2, initial=0),
+        **story_fields(0, STORY_A),
+        **story_fields(1, {"title": STORY_B["title"]}),
+    }
+    first = member.post(url, page, **AJAX)
+    assert first.status_code == 200
+    answer = first.json()
+    assert answer["incomplete"] == 1
+    assert answer["message"].endswith("The row you are filling in is saved once it is complete.")
+    assert report.progress.get(action_line__code="C4").achievements == "A national skills academy."
+    assert stored_stories(report, "C4") == [expected(STORY_A)]
+
+    page |= {"base_version": 1, **story_fields(1, STORY_B)}
+    second = member.post(url, page, **AJAX)
+    assert second.json()["incomplete"] == 0 and second.json()["message"].startswith("Saved at ")
+    assert stored_stories(report, "C4") == [expected(STORY_A), expected(STORY_B)]
+
+
+def test_the_save_button_still_asks_for_the_missing_part_of_a_row(member, report):
+    url = section_url(report, "line-C5")
+    page = {
+        "base_version": 0,
+        **management("stories", total=1, initial=0),
+        **story_fields(0, {"title": STORY_B["title"]}),
+    }
+    refused = member.post(url, page)
+    assert refused.status_code == 400
+    assert "Describe this success story in a few sentences." in refused.content.decode()
+    assert page_form(refused)["stories-0-title"] == STORY_B["title"]
+    assert stored_stories(report, "C5") == []
+
+
+def test_an_indicator_named_but_without_a_value_waits_while_the_narrative_is_autosaved(member, report):
+    url = section_url(report, "indicators")
+    page = {
+        "base_version": 0,
+        "indicators_narrative": "Use of the Internet doubled.",
+        **management("indicators", total=1, initial=0),
+        **indicator_fields(0, "Mobile penetration", ""),
+    }
+    answer = member.post(url, page, **AJAX)
+    assert answer.status_code == 200 and answer.json()["incomplete"] == 1
+    report.refresh_from_db()
+    assert report.indicators_narrative == "Use of the Internet doubled."
+    assert stored_indicators(report) == []
