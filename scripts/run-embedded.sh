@@ -12,7 +12,17 @@ mkdir -p var
 "$bin/celery" -A wsis_portal worker --beat --schedule var/celerybeat-schedule --concurrency 2 \
   --loglevel WARNING --without-gossip --without-mingle --without-heartbeat &
 worker=$!
-trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
+# Ctrl-C stops both. The worker finishes its task (warm shutdown) for up to ten seconds, then stops
+# at once (a task not finished goes back to the queue: tasks are acknowledged when done).
+stop_worker() {
+  kill -TERM "$worker" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$worker" 2>/dev/null || return 0; sleep 0.2; done
+  kill -QUIT "$worker" 2>/dev/null
+  for _ in $(seq 25); do kill -0 "$worker" 2>/dev/null || return 0; sleep 0.2; done
+  kill -KILL "$worker" 2>/dev/null || true
+}
+trap stop_worker EXIT
+trap 'exit 130' INT TERM
 echo
 echo "The portal: $SITE_URL/   (background work: a Celery worker on var/broker, pid $worker)"
 echo "E-mails are printed in this terminal (EMAIL_URL=filemail:// writes them to var/mail instead)."

@@ -23,15 +23,18 @@ CHROMIUM_ARGS = [
 
 
 @contextlib.contextmanager
-def chromium() -> Iterator:
-    """A headless Chromium through Playwright's sync API, closed afterwards. Playwright's event
-    loop runs in this thread; Django calls the tests make between steps stay synchronous, hence
-    DJANGO_ALLOW_ASYNC_UNSAFE for as long as the browser runs (and not after: later tests run
-    ``manage.py check --deploy``, which rejects the variable)."""
+def chromium(*, orm_between_steps: bool = True) -> Iterator:
+    """A headless Chromium through Playwright's sync API, closed afterwards.
+
+    Playwright's event loop runs in this thread. Tests against the live server call the ORM
+    between browser steps, synchronously: ``orm_between_steps`` sets DJANGO_ALLOW_ASYNC_UNSAFE
+    for as long as the browser runs (and not after: later tests run ``manage.py check --deploy``,
+    which rejects the variable). The deployed tier talks to its servers over HTTP only."""
     if not Path(CHROMIUM).exists():
         missing_service(f"needs Chromium at {CHROMIUM} (Debian package chromium)")
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    if orm_between_steps:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()

@@ -317,9 +317,9 @@ def deployment() -> Iterator[Deployment]:
         cache.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def deployed_browser():
-    with chromium() as browser:
+    with chromium(orm_between_steps=False) as browser:
         yield browser
 
 

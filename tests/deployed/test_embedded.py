@@ -60,8 +60,15 @@ def embedded():
         assert wait_for_port(port, timeout=60), (folder / "run.log").read_text()
         yield {"url": f"http://127.0.0.1:{port}", "var": folder / "var", "log": folder / "run.log"}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal: the whole group
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+            raise AssertionError(  # noqa: B904 (the log says more than the timeout)
+                f"make run did not stop on SIGTERM:\n{(folder / 'run.log').read_text()[-3000:]}"
+            )
 
 
 def mails(var: Path) -> list[email.message.EmailMessage]:
