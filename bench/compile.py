@@ -125,7 +125,7 @@ def prepare(var_dir: str, reports: int, distinct: int) -> list[int]:
     """Seed the database and give every submission a PDF; return submitted report ids in order."""
     from django.core.management import call_command
 
-    from reports import delivery
+    from reports.delivery import runner as delivery
     from reports.demo import demo_seed
     from reports.models import Submission
 
@@ -154,7 +154,7 @@ def prepare(var_dir: str, reports: int, distinct: int) -> list[int]:
 def child(args) -> None:
     """One compilation (or the single pass) in this fresh process; prints one JSON line."""
     django_setup(args.var_dir)
-    from reports import compilation
+    from reports.compilation import build as compilation
     from reports.demo import DEMO_CYCLE_SLUG
 
     ids = tuple(json.loads(Path(args.ids).read_text())[: args.n])
@@ -176,7 +176,8 @@ def single_pass(selection, out: Path) -> int:
     """The same reports laid out by WeasyPrint in one document (bodies of their print HTML)."""
     from weasyprint import HTML
 
-    from reports import compilation, pdf
+    from reports.compilation import build as compilation
+    from reports.document import pdf
     from reports.models import Submission
 
     subs = compilation.selection_submissions(selection)

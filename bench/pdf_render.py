@@ -202,7 +202,7 @@ def render(kind: str) -> int:
     content alone costs."""
     from weasyprint import HTML
 
-    from reports.pdf import PDF_BASE_URL, StaticFilesFetcher, document_html, report_pdf
+    from reports.document.pdf import PDF_BASE_URL, StaticFilesFetcher, document_html, report_pdf
 
     if kind == "reference":
         document = HTML(string=reference_html(reference_paragraphs_for())).render()

@@ -79,7 +79,8 @@ def main() -> None:
 def fill(report, user, *, chars: int, stories: int) -> None:
     """Every section of the report, through the same service the pages use."""
     from action_lines.models import ActionLine
-    from reports import annex, forms, services
+    from reports import annex, services
+    from reports.web import forms
 
     def text(label: str) -> str:
         sentence = f"{label}: broadband for schools, clinics and farmers in every region. "

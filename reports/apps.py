@@ -9,6 +9,6 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from django.db import models
 
-        from .lookups import AnyOf
+        from .admin.lookups import AnyOf
 
         models.IntegerField.register_lookup(AnyOf)  # the auto fields (primary keys) are IntegerFields

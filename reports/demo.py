@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from action_lines.models import ActionLine
 
-from . import snapshot
+from .document import snapshot
 from .models import (
     ActionLineProgress,
     Country,

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from . import delivery, snapshot
 from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, Kind, section
+from .delivery import runner as delivery
+from .document import snapshot
 from .models import (
     ActionLineProgress,
     Country,

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from action_lines.models import ActionLine
-from reports import delivery, services
+from reports import services
+from reports.delivery import runner as delivery
 from reports.demo import REFERENCE_FIXTURES
 from reports.models import Country, StakeholderType
 from tests import factories

@@ -175,7 +175,7 @@ def test_an_arabic_workspace_is_laid_out_right_to_left(client, report):
 def test_the_entity_form_lists_countries_and_regions_in_the_readers_language_and_order(reference_data):
     from django.utils import translation
 
-    from reports.forms import EntityForm
+    from reports.web.forms import EntityForm
 
     def labels() -> list[str]:
         return [str(label) for value, label in EntityForm().fields["country"].choices if value]

@@ -290,7 +290,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
-# --- Delivery of submissions: report PDFs and e-mails (reports/delivery.py) -------------------------
+# --- Delivery of submissions: report PDFs and e-mails (reports/delivery/) ---------------------------
 # A failed PDF or e-mail is retried after DELIVERY_RETRY_DELAY seconds, doubled each attempt up to
 # DELIVERY_RETRY_MAX_DELAY (keep it below the broker's visibility timeout), DELIVERY_MAX_ATTEMPTS in
 # all; then the row is marked failed for staff to see. An SMTP 5xx answer fails it at once.

@@ -21,7 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("reports.urls")),
+    path("", include("reports.web.urls")),
 ]
 
 if settings.DEBUG:

@@ -2,7 +2,7 @@
 
 from django import template
 
-from reports import places
+from reports.web import places
 
 register = template.Library()
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from action_lines.models import ActionLine
-from reports import snapshot
+from reports.document import snapshot
 from reports.models import Report, Submission
 from reports.permissions import secretariat_group_ensure
 from tests import factories

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from reports import charts
+from reports.document import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

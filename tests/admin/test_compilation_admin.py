@@ -62,7 +62,7 @@ def test_compile_the_selected_reports_from_the_list(
 
 
 def test_people_outside_the_secretariat_cannot_download(client, corpus, django_capture_on_commit_callbacks):
-    from reports import compilation
+    from reports.compilation import build as compilation
 
     cycle, _subs = corpus
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from action_lines.models import ActionLine
-from reports import dashboard
+from reports.admin import dashboard
 from reports.models import Report, StakeholderType
 from tests import factories
 

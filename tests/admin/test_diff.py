@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from action_lines.models import ActionLine
-from reports import diff, snapshot
+from reports.document import diff, snapshot
 from reports.models import ActionLineProgress
 
 from .conftest import submit_directly

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from action_lines.models import ActionLine
-from reports import exports
+from reports.admin import exports
 from reports.models import Report
 from tests import factories
 

@@ -106,7 +106,7 @@ def test_search_by_name_acronym_and_contact_email(secretariat_client, reports):
 def test_search_finds_the_same_reports_when_the_matches_are_too_many_to_pass_as_values(
     secretariat_client, reports, monkeypatch
 ):
-    from reports.admin import ReportAdmin
+    from reports.admin.reports import ReportAdmin
 
     queries = ["?q=ghana", "?q=INUM", "?q=focal%40inum", "?q=e", "?q=example"]
     as_values = [names(secretariat_client, q) for q in queries]

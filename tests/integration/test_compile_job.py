@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reports import compilation, services
+from reports import services
+from reports.compilation import build as compilation
 from reports.models import Compilation, Submission
 from tests import factories
 from tests.integration.test_pipeline import module_worker, submitted_report, wait_for

@@ -12,7 +12,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from reports import delivery, services
+from reports import services
+from reports.delivery import runner as delivery
 from reports.models import Delivery, Report, Submission
 from tests import factories
 from tests.integration.test_pipeline import (

@@ -9,7 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 
-from reports import compilation, delivery, services
+from reports import services
+from reports.compilation import build as compilation
+from reports.delivery import runner as delivery
 from reports.models import Compilation, Report, Submission
 from tests import factories
 from tests.conftest import ARABIC, CHINESE

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from reports import delivery, services
-from reports.delivery import Outcome, deliveries_sweep, delivery_run
+from reports import services
+from reports.delivery import runner as delivery
+from reports.delivery.runner import Outcome, deliveries_sweep, delivery_run
 from reports.models import Delivery, Membership, Submission
 from tests import factories
 from tests.services import free_port

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.http import QueryDict
 
 from action_lines.models import ActionLine
-from reports import annex, forms, services
+from reports import annex, services
+from reports.web import forms
 
 pytestmark = pytest.mark.django_db
 

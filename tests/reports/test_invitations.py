@@ -8,8 +8,8 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from reports import invitations
 from reports.models import Membership
+from reports.web import invitations
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -20,8 +20,9 @@ from pypdf import PdfReader
 from weasyprint import HTML
 
 from action_lines.models import ActionLine
-from reports import annex, services, snapshot
-from reports.pdf import PDF_BASE_URL, ResourceRefused, StaticFilesFetcher, pdf_filename, report_pdf
+from reports import annex, services
+from reports.document import snapshot
+from reports.document.pdf import PDF_BASE_URL, ResourceRefused, StaticFilesFetcher, pdf_filename, report_pdf
 from tests import factories
 from tests.services import missing_service
 
@@ -171,7 +172,7 @@ def test_arabic_paragraphs_are_laid_out_right_to_left_and_english_ones_left_to_r
 
 
 def services_preview(report, *, language: str) -> str:
-    from reports.pdf import document_html
+    from reports.document.pdf import document_html
 
     report.language = language
     report.save()
@@ -376,7 +377,7 @@ def test_printed_lists_carry_their_bullets_as_text_and_the_preview_keeps_plain_l
 
 
 def test_the_print_stylesheet_is_parsed_once_and_again_when_it_changes(settings, tmp_path):
-    from reports.pdf import print_stylesheet
+    from reports.document.pdf import print_stylesheet
 
     css = tmp_path / "css" / "document.css"
     css.parent.mkdir()

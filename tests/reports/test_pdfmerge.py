@@ -8,8 +8,8 @@ import pytest
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from reports import pdfmerge
-from reports.pdf_source import SourcePdf, normalized
+from reports.compilation import merge as pdfmerge
+from reports.compilation.pdf_source import SourcePdf, normalized
 from tests.conftest import ARABIC, CHINESE
 
 

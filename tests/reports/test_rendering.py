@@ -3,8 +3,9 @@
 import pytest
 from django.template.loader import render_to_string
 
-from reports import annex, services, snapshot
-from reports.rendering import document_context
+from reports import annex, services
+from reports.document import snapshot
+from reports.document.rendering import document_context
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from action_lines.models import ActionLine
-from reports import forms
+from reports.web import forms
 from tests import factories
 
 pytestmark = pytest.mark.django_db

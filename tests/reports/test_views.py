@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from action_lines.models import ActionLine
-from reports import annex, forms, selectors, services
+from reports import annex, selectors, services
 from reports.models import Membership, Report, ReportingCycle, Submission
+from reports.web import forms
 from tests import factories
 
 pytestmark = pytest.mark.django_db

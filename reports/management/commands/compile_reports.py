@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import compilation, selectors
+from reports import selectors
+from reports.compilation import build as compilation
 from reports.models import Compilation, Region, Report, StakeholderType
 
 
@@ -62,7 +63,7 @@ class Command(BaseCommand):
             regions=tuple(region),
             action_lines=tuple(action_line),
         )
-        from reports.delivery import submission_pdf_ensure
+        from reports.delivery.runner import submission_pdf_ensure
 
         started = time.perf_counter()
         try:

@@ -3,9 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import snapshot
+from reports.document import snapshot
+from reports.document.pdf import report_pdf
 from reports.models import Report
-from reports.pdf import report_pdf
 
 
 class Command(BaseCommand):

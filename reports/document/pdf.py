@@ -1,9 +1,9 @@
-"""A report document (``reports/snapshot.py``) as a PDF, through WeasyPrint.
+"""A report document (``reports/document/snapshot.py``) as a PDF, through WeasyPrint.
 
 One HTML template (``templates/reports/pdf/report.html``, which includes the document template
 the preview shows) and one stylesheet (``static/css/document.css``, whose ``@media print`` part
 lays out the pages; parsed once per process, see ``print_stylesheet``). Used by the delivery
-task (``reports/delivery.py``) and by ``manage.py render_report``.
+task (``reports/delivery/runner.py``) and by ``manage.py render_report``.
 
 WeasyPrint fetches nothing but the project's own static files: ``StaticFilesFetcher`` maps
 ``STATIC_URL`` paths to files found by the staticfiles finders (or in ``STATIC_ROOT``) and
@@ -34,7 +34,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import annex
+from .. import annex
 from .rendering import SectionPart, document_context
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class RenderedPdf:
     # First and last page (0-based) of every section and Action Line, and the lines with content:
     # {"sections": {"executive-summary": [2, 2], …}, "lines": {"C1": [3, 4], …}, "covered": ["C1", …]}.
     # Every Action Line with content starts on a page of its own, so its pages can be copied into
-    # compilations (``reports/compilation.py``) without laying it out again.
+    # compilations (``reports/compilation/build.py``) without laying it out again.
     page_map: dict[str, Any] = field(default_factory=dict)
 
 

@@ -25,9 +25,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from action_lines.models import ActionLine
 
-from . import annex, forms, invitations, selectors, services, snapshot, stash
-from .models import Report
-from .rendering import document_context
+from .. import annex, selectors, services
+from ..document import snapshot
+from ..document.rendering import document_context
+from ..models import Report
+from . import forms, invitations, stash
 
 logger = logging.getLogger(__name__)
 
@@ -389,7 +391,7 @@ def workspace(request: HttpRequest, report_id: int) -> HttpResponse:
 
 def _section_anonymous(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
     """No valid session: a GET goes to the login page; a POST keeps the text first (see
-    ``reports/stash.py``) and then goes to the login page, which brings the person back."""
+    ``reports/web/stash.py``) and then goes to the login page, which brings the person back."""
     login_url = _login_url(_section_url(report_id, key))
     if request.method != "POST":
         return redirect(login_url)

@@ -1,4 +1,4 @@
-"""Turns a report document (``reports/snapshot.py``) into what the one document template
+"""Turns a report document (``reports/document/snapshot.py``) into what the one document template
 (``templates/reports/document/report.html``) iterates: the Annex 1 sections in order, each
 with its answers, the Action Lines with C7's sub-lines nested, indicators and the contact.
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from action_lines.models import ActionLine
 
-from .annex import (
+from ..annex import (
     ACTION_LINE_QUESTIONS,
     CONTACT_FIELDS,
     INDICATOR_COLUMNS,

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from .annex import NARRATIVE_FIELDS, SECTIONS
-from .models import ActionLineProgress, FollowUpContact, Report, SuccessStory
+from ..annex import NARRATIVE_FIELDS, SECTIONS
+from ..models import ActionLineProgress, FollowUpContact, Report, SuccessStory
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CELL_LIMIT = 32_767

@@ -16,8 +16,8 @@ from django.utils import translation
 
 from action_lines.models import ActionLine
 
-from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, NARRATIVE_FIELDS
-from .models import ActionLineProgress, Entity, FollowUpContact, KeyIndicator, Report, SuccessStory
+from ..annex import CONTACT_FIELDS, INDICATOR_COLUMNS, NARRATIVE_FIELDS
+from ..models import ActionLineProgress, Entity, FollowUpContact, KeyIndicator, Report, SuccessStory
 
 SNAPSHOT_FORMAT = 1
 

@@ -9,14 +9,14 @@ A compilation then
 2. renders what is new with WeasyPrint — the front matter (cover, disclaimer, key figures
    with the dashboard's charts, table of contents) and one divider page per part — computing
    every page number from the page counts it already knows,
-3. and copies pages from the cached PDFs into the output (``reports/pdfmerge.py``): whole
+3. and copies pages from the cached PDFs into the output (``reports/merge.py``): whole
    reports for the *full* layout, each report's pages of one Action Line for the *by Action
    Line* layout, with a PDF outline for every part and report.
 
 Steps 2 and 3 overlap: the output is written as a stream, one report's PDF at a time (memory
 does not grow with the reports' pages), by a child process for a large selection while
 WeasyPrint lays out the frame in this one; the frame's pages are added last. The table of
-contents is a few text blocks per page (``reports/compilation_toc.py``), cheap to lay out.
+contents is a few text blocks per page (``reports/compilation/toc.py``), cheap to lay out.
 """
 
 from __future__ import annotations
@@ -40,14 +40,16 @@ from django.utils.translation import ngettext
 
 from action_lines.models import ActionLine
 
-from . import charts, compilation_toc, pdfmerge
-from .models import LINE_ADDRESSED, ActionLineProgress, Region, Report, StakeholderType, Submission
-from .services import ReportError
+from ..document import charts
+from ..models import LINE_ADDRESSED, ActionLineProgress, Region, Report, StakeholderType, Submission
+from ..services import ReportError
+from . import merge
+from . import toc as compilation_toc
 
 # Bump when the compiled layout changes, so that stored compilations are not reused.
 LAYOUT_VERSION = 2
 # The table of contents has fixed-height rows that never wrap, so its length in pages is known
-# before it is laid out (reports/compilation_toc.py; keep in step with static/css/compilation.css).
+# before it is laid out (reports/compilation/toc.py; keep in step with static/css/compilation.css).
 TOC_ROWS_FIRST_PAGE = 39
 TOC_ROWS_PER_PAGE = 42
 
@@ -277,7 +279,7 @@ class Frame:
 def _frame_render(context: dict[str, Any], path: Path) -> Frame:
     from weasyprint import HTML
 
-    from .pdf import PDF_BASE_URL, StaticFilesFetcher
+    from ..document.pdf import PDF_BASE_URL, StaticFilesFetcher
 
     html = render_to_string("reports/compilation/frame.html", context)
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesFetcher()).render()
@@ -323,24 +325,24 @@ class _Unsettled(Exception):
 
 
 def _assemble(
-    parts: list[Part], title: str, output: Path, frame: Path | pdfmerge.Later, toc_start: int, toc_len: int
-) -> pdfmerge.Assembled:
+    parts: list[Part], title: str, output: Path, frame: Path | merge.Later, toc_start: int, toc_len: int
+) -> merge.Assembled:
     """The output from the frame's pages and the reports' page runs, with the outline."""
-    mark = pdfmerge.Bookmark
+    mark = merge.Bookmark
     runs = [
-        pdfmerge.Run(frame, 0, toc_start - 1, [mark(title, 1, 0), mark(_("Key figures"), 1, 2)]),
-        pdfmerge.Run(frame, toc_start, toc_start + toc_len - 1, [mark(_("Table of contents"), 1, 0)]),
+        merge.Run(frame, 0, toc_start - 1, [mark(title, 1, 0), mark(_("Key figures"), 1, 2)]),
+        merge.Run(frame, toc_start, toc_start + toc_len - 1, [mark(_("Table of contents"), 1, 0)]),
     ]
     divider_page = toc_start + toc_len
     for part in parts:
-        runs.append(pdfmerge.Run(frame, divider_page, divider_page, [mark(part.title, part.level, 0)]))
+        runs.append(merge.Run(frame, divider_page, divider_page, [mark(part.title, part.level, 0)]))
         divider_page += 1
         for sub, first, last in part.runs:
             if _run_length(sub, first, last):
                 runs.append(
-                    pdfmerge.Run(_pdf_path(sub), first, last, [mark(_attribution(sub), part.level + 1, 0)])
+                    merge.Run(_pdf_path(sub), first, last, [mark(_attribution(sub), part.level + 1, 0)])
                 )
-    return pdfmerge.assemble(runs, output, title=title, author=_("WSIS secretariat"), language="en")
+    return merge.assemble(runs, output, title=title, author=_("WSIS secretariat"), language="en")
 
 
 @dataclass
@@ -417,7 +419,7 @@ def compilation_build(
 
         report(60, _("Laying out the cover, key figures and contents"))
         try:
-            assembled = _assemble(parts, title, output, pdfmerge.Later(make_frame), toc_start, toc_len)
+            assembled = _assemble(parts, title, output, merge.Later(make_frame), toc_start, toc_len)
         except _Unsettled as moved:
             toc_start, toc_len = moved.toc_start, moved.toc_len
             try:
@@ -429,7 +431,7 @@ def compilation_build(
 
 
 def _layouts() -> list[tuple[str, str]]:
-    from .models import Compilation
+    from ..models import Compilation
 
     return [(value, str(label)) for value, label in Compilation.Layout.choices]
 
@@ -442,7 +444,7 @@ def compilation_request(*, user, selection: Selection, title: str = "", force: b
     result (``reused`` True) unless ``force``; an empty selection raises ``EmptySelection``."""
     from django.db import transaction
 
-    from .models import Compilation, ReportingCycle
+    from ..models import Compilation, ReportingCycle
 
     subs = selection_submissions(selection)
     if not subs:
@@ -478,9 +480,10 @@ def compilation_enqueue_on_commit(job) -> None:
     from django.db import transaction
 
     def publish() -> None:
-        from . import tasks
+        from ..delivery import tasks
+        from .tasks import compile_reports_task
 
-        tasks.publish(tasks.compile_reports_task, job.pk, model="compilation")
+        tasks.publish(compile_reports_task, job.pk, model="compilation")
 
     transaction.on_commit(publish)
 
@@ -491,7 +494,7 @@ def compilation_run(*, compilation_id: int, ensure_pdf: Callable[[Submission], N
     from django.core.files import File
     from django.db import transaction
 
-    from .models import Compilation
+    from ..models import Compilation
 
     with transaction.atomic():
         job = Compilation.objects.select_for_update().get(pk=compilation_id)
@@ -536,7 +539,7 @@ def compilation_run(*, compilation_id: int, ensure_pdf: Callable[[Submission], N
 def compilation_ready_email(job) -> None:
     from django.urls import reverse
 
-    from .emails import message_build
+    from ..delivery.emails import message_build
 
     link = settings.SITE_URL + reverse("admin:reports_compilation_download", args=[job.pk])
     message_build(
@@ -549,7 +552,7 @@ def compilation_ready_email(job) -> None:
 def compilation_retry(*, compilation) -> None:
     from django.db import transaction
 
-    from .models import Compilation
+    from ..models import Compilation
 
     with transaction.atomic():
         job = Compilation.objects.select_for_update().get(pk=compilation.pk)

@@ -1,10 +1,10 @@
-"""Read the objects of a PDF file as bytes, for ``reports/pdfmerge.py``.
+"""Read the objects of a PDF file as bytes, for ``reports/compilation/merge.py``.
 
 Just enough of a PDF reader to copy objects from one file into another without interpreting
 them: the cross-reference table or stream (with ``/Prev`` chains), object streams, stream data,
 and a small parser for the few dictionaries the merge has to look into (pages, link
 annotations, the catalog's named destinations). Object bodies are handed out as the bytes
-found in the file; ``reports/pdfmerge.py`` renumbers their references with ``REF_OR_STRING``.
+found in the file; ``reports/compilation/merge.py`` renumbers their references with ``REF_OR_STRING``.
 
 Anything it does not understand (encryption, unusual stream filters) raises ``Unsupported``;
 ``normalized`` then has qpdf (pikepdf) rewrite the file in the plain form this reader handles.

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import services
-from .emails import message_build
-from .models import Entity, Membership
-from .models import Invitation as InvitationRow
+from .. import services
+from ..delivery.emails import message_build
+from ..models import Entity, Membership
+from ..models import Invitation as InvitationRow
 
 SALT = "reports.invitation"
 MAX_AGE = timedelta(days=14)

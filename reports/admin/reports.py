@@ -2,9 +2,9 @@
 
 The report list is built for thousands of reports, with the same queries whatever their
 number: filters are subqueries; the count and the date drill-down are one GROUP BY
-(``admin_dates``); the rows leave the long texts out, and their delivery state is one query
+(``dates``); the rows leave the long texts out, and their delivery state is one query
 over the page's reports; reference data for the filters is cached; the rows are rendered in
-one pass (``admin_rows``). The dashboard is cached per cycle (``dashboard.dashboard_cached``).
+one pass (``rows``). The dashboard is cached per cycle (``dashboard.dashboard_cached``).
 
 The report page shows the report read-only through the one document template, with the
 review buttons, the submissions and their diff, the delivery rows and the audit trail. Every
@@ -47,11 +47,10 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from . import dashboard, diff, exports, rendering, selectors, services, snapshot
-from .admin_dates import DayCountPaginator, date_hierarchy_context
-from .admin_rows import ActionForm, change_list_results
-from .annex import NARRATIVE_FIELDS
-from .models import (
+from .. import selectors, services
+from ..annex import NARRATIVE_FIELDS
+from ..document import diff, rendering, snapshot
+from ..models import (
     LINE_ADDRESSED,
     ActionLineProgress,
     Country,
@@ -68,7 +67,10 @@ from .models import (
     Submission,
     SuccessStory,
 )
-from .permissions import REVIEW_PERMISSION
+from ..permissions import REVIEW_PERMISSION
+from . import dashboard, exports
+from .dates import DayCountPaginator, date_hierarchy_context
+from .rows import ActionForm, change_list_results
 
 S = Report.Status
 
@@ -850,7 +852,7 @@ def retry_delivery(request: HttpRequest, delivery: Delivery) -> bool:
     """Hand a delivery back to the delivery pipeline (``reports.delivery.delivery_retry``)
     and tell the person what happened."""
     try:
-        from .delivery import delivery_retry
+        from ..delivery.runner import delivery_retry
     except ImportError:
         messages.error(request, _("Retrying deliveries is not available yet."))
         return False
@@ -1019,7 +1021,3 @@ class CountryAdmin(admin.ModelAdmin):
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "order"]
-
-
-# The compiled-reports screens live in their own module; importing it registers them.
-from . import compilation_admin  # noqa: E402, F401

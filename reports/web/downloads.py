@@ -7,8 +7,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .delivery import submission_pdf_filename
-from .models import Membership, Submission
+from ..delivery.runner import submission_pdf_filename
+from ..models import Membership, Submission
 
 
 @require_GET

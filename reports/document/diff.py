@@ -2,7 +2,7 @@
 current working copy).
 
 Both documents are flattened section by section in template order (the headings come from
-``reports/annex.py`` through ``reports/rendering.py``), then compared with ``difflib``: first
+``reports/annex.py`` through ``reports/document/rendering.py``), then compared with ``difflib``: first
 line by line within each section, then word by word inside the lines that were rewritten.
 The result is plain data; the template escapes every piece of text it shows.
 """

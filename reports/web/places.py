@@ -14,7 +14,7 @@ import unicodedata
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from .models import Country, Region
+from ..models import Country, Region
 
 REGION_NAMES = (
     gettext_noop("Africa"),

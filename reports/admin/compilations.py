@@ -1,5 +1,5 @@
 """Admin screens for compiled PDF reports: choose the filters and a layout, follow the job's
-progress, download the result, retry a failed job. Imported by ``reports/admin.py``."""
+progress, download the result, retry a failed job. Imported by ``reports/admin/__init__.py``."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from action_lines.models import ActionLine
 
-from . import compilation, selectors
-from .models import Compilation, Region, Report, ReportingCycle, StakeholderType
-from .services import ReportError
+from .. import selectors
+from ..compilation import build as compilation
+from ..models import Compilation, Region, Report, ReportingCycle, StakeholderType
+from ..services import ReportError
 
 
 class CompilationForm(forms.Form):

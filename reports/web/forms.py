@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from action_lines.models import ActionLine
 
-from . import annex, places
-from .models import Country, Entity
+from .. import annex
+from ..models import Country, Entity
+from . import places
 
 MAX_STORIES = 20  # success stories per Action Line
 MAX_INDICATORS = 30  # indicator rows

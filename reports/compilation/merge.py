@@ -1,7 +1,7 @@
 """Assemble one PDF from runs of pages of many PDFs, with a nested outline (bookmarks).
 
 Built for compilations of thousands of reports, in bounded memory: the output is written as it
-goes. Each source file is read once (``reports/pdf_source.py``), whatever number of runs take
+goes. Each source file is read once (``reports/compilation/pdf_source.py``), whatever number of runs take
 pages from it; the objects its selected pages need (content, fonts, images, link annotations)
 are copied with new numbers and written at once, and the source is let go before the next one
 is read. What stays in memory is one source at a time plus a few integers per object and page
@@ -421,7 +421,7 @@ def _copy_sources(
 
 
 def _child_main(job_path: str) -> None:
-    """``python -m reports.pdfmerge JOB.json``: copy the sources the job describes into the
+    """``python -m reports.compilation.merge JOB.json``: copy the sources the job describes into the
     output the parent process started; leave the new objects' byte offsets next to the job
     file (``.offsets``, 8 bytes each) and print the runs' pages (JSON)."""
     job = json.loads(Path(job_path).read_text())
@@ -437,8 +437,8 @@ def _start_child(output: Path, first: int, jobs: list, job_path: Path) -> subpro
     payload = {"output": str(output), "next": first, "sources": [[str(p), runs] for p, runs in jobs]}
     job_path.write_text(json.dumps(payload))
     return subprocess.Popen(
-        [sys.executable, "-m", f"{__package__}.pdfmerge", str(job_path)],
-        cwd=Path(__file__).resolve().parent.parent,
+        [sys.executable, "-m", f"{__package__}.merge", str(job_path)],
+        cwd=Path(__file__).resolve().parents[2],  # the project's root, where reports/ is
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -469,7 +469,7 @@ def assemble(
 
     Runs whose ``path`` is a ``Later`` are made while the other sources are copied: with
     ``parallel`` (by default: when there are many sources) the copying happens in a child
-    process (``python -m reports.pdfmerge``) and ``Later.path()`` runs here at the same time."""
+    process (``python -m reports.compilation.merge``) and ``Later.path()`` runs here at the same time."""
     runs = list(runs)
     writer = _Writer(output)
     try:

@@ -2,7 +2,7 @@
 
 Every figure is one aggregate query (GROUP BY), so the dashboard costs the same number of
 queries for ten reports as for ten thousand. ``dashboard_build`` adds the charts
-(``reports/charts.py``) and their data tables; ``dashboard_cached`` keeps what it built in
+(``reports/document/charts.py``) and their data tables; ``dashboard_cached`` keeps what it built in
 Django's cache, keyed by a stamp of the cycle's reports (how many, and when one last changed:
 every service that moves, submits or saves a report sets its ``updated_at``), so the figures
 are computed again as soon as a report changes and at most ``DASHBOARD_CACHE_SECONDS`` after
@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from . import charts
-from .models import (
+from ..document import charts
+from ..models import (
     LINE_ADDRESSED,
     ActionLineProgress,
     Region,

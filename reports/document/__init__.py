@@ -1,0 +1,1 @@
+"""One report as data, then HTML, PDF, a diff between two snapshots, and charts."""

@@ -1,0 +1,1 @@
+"""The stakeholder pages: workspace, sections, submit, invitations, downloads."""
