@@ -82,7 +82,7 @@ def test_the_secretariats_admin_pages_have_no_accessibility_violations(browser, 
     from django.urls import reverse
 
     from reports.permissions import secretariat_group_ensure
-    from tests.admin.conftest import submit_directly
+    from tests.reports.admin.conftest import submit_directly
 
     _user, report = stakeholder
     submit_directly(report)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from reports.models import Report
 from reports.permissions import secretariat_group_ensure
 from tests import factories
-from tests.admin.conftest import fill, submit_directly
+from tests.reports.admin.conftest import fill, submit_directly
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
