@@ -2,12 +2,12 @@
 
 Keyword-only, type-hinted, named ``<noun>_<verb>``. Views, forms, admin actions, tasks and
 commands call them; they raise ``ReportError`` subclasses with a message a person can read,
-which views turn into a message where the user is looking.
+which views turn into a message where the user is looking. The errors live in ``errors.py``;
+they are imported here too, so ``services.EditConflict`` is ``errors.EditConflict``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,14 @@ from action_lines.models import ActionLine
 from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, Kind, section
 from .delivery import runner as delivery
 from .document import snapshot
+from .errors import (
+    EditConflict,
+    IllegalTransition,
+    MembershipError,
+    NotEditable,
+    ReportError,
+    SubmissionRefused,
+)
 from .models import (
     ActionLineProgress,
     Country,
@@ -36,55 +44,6 @@ from .models import (
 )
 
 S = Report.Status
-
-
-# --- Errors ---------------------------------------------------------------------------
-
-
-class ReportError(Exception):
-    """A refused operation; ``str(error)`` is the message to show."""
-
-
-class NotEditable(ReportError):
-    pass
-
-
-class SubmissionRefused(ReportError):
-    pass
-
-
-class IllegalTransition(ReportError):
-    pass
-
-
-class MembershipError(ReportError):
-    pass
-
-
-@dataclass
-class EditConflict(ReportError):
-    """A save based on an older version of the section: nothing was written.
-
-    ``theirs`` holds the section as it is now (what the colleague saved), ``yours`` what
-    this save tried to write, so both can be shown side by side."""
-
-    section_key: str
-    theirs: dict[str, Any]
-    yours: dict[str, Any]
-    current_version: int
-    saved_by: str = ""
-    saved_at: str = ""
-    message: str = field(default="")
-
-    def __post_init__(self) -> None:
-        self.message = _(
-            "A colleague saved this section while you were editing it. Nothing was overwritten: "
-            "compare the two versions below, then save again."
-        )
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # --- Entities and memberships -----------------------------------------------------------

@@ -17,8 +17,8 @@ from action_lines.models import ActionLine
 
 from .. import selectors
 from ..compilation import build as compilation
+from ..errors import ReportError
 from ..models import Compilation, Region, Report, ReportingCycle, StakeholderType
-from ..services import ReportError
 
 
 class CompilationForm(forms.Form):

@@ -50,6 +50,7 @@ from action_lines.models import ActionLine
 from .. import selectors, services
 from ..annex import NARRATIVE_FIELDS
 from ..document import diff, rendering, snapshot
+from ..errors import IllegalTransition, ReportError
 from ..models import (
     LINE_ADDRESSED,
     ActionLineProgress,
@@ -633,7 +634,7 @@ class ReportAdmin(admin.ModelAdmin):
                 actor=request.user,
                 message=request.POST.get("message", ""),
             )
-        except services.ReportError as error:
+        except ReportError as error:
             messages.error(request, str(error))
         else:
             messages.success(
@@ -654,11 +655,11 @@ class ReportAdmin(admin.ModelAdmin):
             services.report_request_changes(
                 report=report, actor=request.user, message=form.cleaned_data.get("message", "")
             )
-        except services.IllegalTransition as error:
+        except IllegalTransition as error:
             messages.error(request, str(error))
             form.add_error(None, str(error))
             return self._report_page(request, report, changes_form=form)
-        except services.ReportError as error:
+        except ReportError as error:
             form.add_error("message", str(error))
             return self._report_page(request, report, changes_form=form)
         messages.success(
@@ -674,7 +675,7 @@ class ReportAdmin(admin.ModelAdmin):
         for report in Report.objects.filter(pk__in=ids).select_related("entity").defer(*LONG_FIELDS):
             try:
                 services.report_transition(report=report, to_status=to_status, actor=request.user)
-            except services.ReportError as error:
+            except ReportError as error:
                 refused.append(f"{report.entity}: {error}")
             else:
                 moved += 1
@@ -858,7 +859,7 @@ def retry_delivery(request: HttpRequest, delivery: Delivery) -> bool:
         return False
     try:
         delivery_retry(delivery=delivery)
-    except services.ReportError as error:
+    except ReportError as error:
         messages.error(request, str(error))
         return False
     messages.success(request, _("“%(delivery)s” queued again.") % {"delivery": delivery.get_kind_display()})

@@ -41,8 +41,8 @@ from django.utils.translation import ngettext
 from action_lines.models import ActionLine
 
 from ..document import charts
+from ..errors import ReportError
 from ..models import LINE_ADDRESSED, ActionLineProgress, Region, Report, StakeholderType, Submission
-from ..services import ReportError
 from . import merge
 from . import toc as compilation_toc
 

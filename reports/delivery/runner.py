@@ -71,6 +71,7 @@ from django.utils.translation import gettext as _
 from action_lines.models import ActionLine
 
 from ..document.pdf import pdf_filename, report_pdf
+from ..errors import ReportError
 from ..models import Delivery, Membership, Report, ReportingCycle, Submission
 from .emails import message_build
 
@@ -403,8 +404,6 @@ def deliveries_sweep(*, now: datetime | None = None) -> SweepResult:
 def delivery_retry(*, delivery: Delivery) -> Delivery:
     """Staff retry a failed row (e.g. after fixing the SMTP settings or an address). Retrying a
     failed PDF also re-queues the e-mails that failed for want of it."""
-    from ..services import ReportError  # services import this module
-
     row = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if row.status != St.FAILED:
         raise ReportError(

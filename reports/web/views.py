@@ -28,6 +28,7 @@ from action_lines.models import ActionLine
 from .. import annex, selectors, services
 from ..document import snapshot
 from ..document.rendering import document_context
+from ..errors import EditConflict, MembershipError, NotEditable, SubmissionRefused
 from ..models import Report
 from . import forms, invitations, stash
 
@@ -307,7 +308,7 @@ def member_remove(request: HttpRequest, entity_id: int, user_id: int) -> HttpRes
         raise Http404(_("No such member."))
     try:
         services.membership_remove(entity=membership.entity, user=target.user, actor=request.user)
-    except services.MembershipError as error:
+    except MembershipError as error:
         messages.error(request, str(error))
         return redirect("reports:entity_members", entity_id=entity_id)
     if target.user_id == request.user.pk:
@@ -442,7 +443,7 @@ def _render_section(
     editor: forms.SectionEditor,
     stored: dict[str, Any],
     *,
-    conflict: services.EditConflict | None = None,
+    conflict: EditConflict | None = None,
     restored: bool = False,
     status: int = 200,
 ) -> HttpResponse:
@@ -546,7 +547,7 @@ def section(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
         saved = services.report_save_section(
             report=report, key=key, data=editor.cleaned(), base_version=editor.base_version, user=request.user
         )
-    except services.EditConflict as conflict:
+    except EditConflict as conflict:
         if _wants_json(request):
             return JsonResponse(
                 {
@@ -568,7 +569,7 @@ def section(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
         return _render_section(
             request, report, key, spec, line, editor, values, conflict=conflict, status=409
         )
-    except services.NotEditable as error:
+    except NotEditable as error:
         if _wants_json(request):
             return JsonResponse({"ok": False, "message": str(error)}, status=409)
         messages.info(request, str(error))
@@ -608,13 +609,13 @@ def line_not_applicable(request: HttpRequest, report_id: int, key: str) -> HttpR
             base_version=form.cleaned_data["base_version"],
             user=request.user,
         )
-    except services.EditConflict:
+    except EditConflict:
         messages.error(
             request,
             _("A colleague saved this Action Line meanwhile. Check what they wrote, then try again."),
         )
         return redirect(_section_url(report.pk, key))
-    except services.NotEditable as error:
+    except NotEditable as error:
         messages.info(request, str(error))
         return redirect("reports:submitted", report_id=report.pk)
     if marking:
@@ -648,7 +649,7 @@ def submit(request: HttpRequest, report_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             submission = services.report_submit(report=report, user=request.user)
-        except services.NotEditable:
+        except NotEditable:
             messages.info(
                 request,
                 _(
@@ -657,7 +658,7 @@ def submit(request: HttpRequest, report_id: int) -> HttpResponse:
                 ),
             )
             return redirect("reports:submitted", report_id=report.pk)
-        except services.SubmissionRefused as error:
+        except SubmissionRefused as error:
             form.add_error(None, str(error))
         else:
             text = _("Your report is submitted: submission no. %(number)d, %(date)s.") % {

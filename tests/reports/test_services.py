@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from action_lines.models import ActionLine
-from reports import selectors, services
+from reports import errors, selectors, services
 from reports.models import Report, ReportingCycle, StatusChange, Submission
 from tests import factories
 
@@ -72,7 +72,7 @@ def test_a_stale_save_is_refused_with_both_versions_and_overwrites_nothing(repor
         base_version=0,
         user=colleague,
     )
-    with pytest.raises(services.EditConflict) as caught:
+    with pytest.raises(errors.EditConflict) as caught:
         services.report_save_section(
             report=report,
             key="executive-summary",
@@ -121,7 +121,7 @@ def test_action_line_save_replaces_success_stories_and_counts_lines_covered(repo
 
 
 def test_submit_refuses_an_incomplete_report_and_says_what_is_missing(report, owner):
-    with pytest.raises(services.SubmissionRefused) as caught:
+    with pytest.raises(errors.SubmissionRefused) as caught:
         services.report_submit(report=report, user=owner)
     message = str(caught.value)
     assert "C7. E-Health" in message
@@ -153,7 +153,7 @@ def test_submit_snapshots_the_report_and_makes_it_read_only(report, owner):
     assert submission.content["entity"]["name"] == report.entity.name
     report.refresh_from_db()
     assert report.status == Report.Status.SUBMITTED and not report.is_late
-    with pytest.raises(services.NotEditable):
+    with pytest.raises(errors.NotEditable):
         services.report_save_section(
             report=report,
             key="executive-summary",
@@ -162,7 +162,7 @@ def test_submit_snapshots_the_report_and_makes_it_read_only(report, owner):
             user=owner,
         )
     # A second click finds the report submitted: still one submission.
-    with pytest.raises(services.NotEditable):
+    with pytest.raises(errors.NotEditable):
         services.report_submit(report=report, user=owner)
     assert Submission.objects.filter(report=report).count() == 1
 
@@ -180,7 +180,7 @@ def test_submit_after_deadline_is_flagged_late_or_refused_per_cycle(entity, owne
         late_policy=ReportingCycle.LatePolicy.REFUSE,
     )
     other = complete(factories.ReportFactory(entity=entity, cycle=refusing), owner)
-    with pytest.raises(services.SubmissionRefused, match="deadline"):
+    with pytest.raises(errors.SubmissionRefused, match="deadline"):
         services.report_submit(report=other, user=owner)
 
 
@@ -188,7 +188,7 @@ def test_request_changes_reopens_and_resubmission_is_numbered(report, owner):
     staff = factories.UserFactory(is_staff=True)
     complete(report, owner)
     services.report_submit(report=report, user=owner)
-    with pytest.raises(services.ReportError):
+    with pytest.raises(errors.ReportError):
         services.report_request_changes(report=report, actor=staff, message="   ")
     services.report_request_changes(
         report=report, actor=staff, message="Please add sources to the indicators."
@@ -220,9 +220,9 @@ def test_request_changes_reopens_and_resubmission_is_numbered(report, owner):
 
 def test_illegal_review_moves_are_refused(report, owner):
     staff = factories.UserFactory(is_staff=True)
-    with pytest.raises(services.IllegalTransition):
+    with pytest.raises(errors.IllegalTransition):
         services.report_transition(report=report, to_status=Report.Status.PUBLISHED, actor=staff)
-    with pytest.raises(services.IllegalTransition):
+    with pytest.raises(errors.IllegalTransition):
         services.report_transition(report=report, to_status=Report.Status.SUBMITTED, actor=staff)
     complete(report, owner)
     services.report_submit(report=report, user=owner)
@@ -255,9 +255,9 @@ def test_outline_shows_states_and_progress(report, owner):
 
 
 def test_the_last_owner_cannot_leave(entity, owner, colleague):
-    with pytest.raises(services.MembershipError):
+    with pytest.raises(errors.MembershipError):
         services.membership_remove(entity=entity, user=owner, actor=owner)
-    with pytest.raises(services.MembershipError):
+    with pytest.raises(errors.MembershipError):
         services.membership_remove(entity=entity, user=owner, actor=colleague)
     services.membership_remove(entity=entity, user=colleague, actor=owner)
     assert entity.memberships.count() == 1

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from reports import services
+from reports import errors, services
 from reports.delivery import runner as delivery
 from reports.delivery.runner import Outcome, deliveries_sweep, delivery_run
 from reports.models import Delivery, Membership, Submission
@@ -81,7 +81,7 @@ def test_the_secretariat_address_falls_back_to_the_setting(report, fill_report, 
 
 
 def test_a_refused_submission_leaves_no_rows(report, owner):
-    with pytest.raises(services.SubmissionRefused):
+    with pytest.raises(errors.SubmissionRefused):
         services.report_submit(report=report, user=owner)
     assert not Delivery.objects.exists()
 
@@ -369,5 +369,5 @@ def test_members_and_the_secretariat_download_the_stored_pdf_others_get_404(subm
 
 
 def test_only_failed_rows_can_be_retried(submitted):
-    with pytest.raises(services.ReportError, match="Only a failed delivery"):
+    with pytest.raises(errors.ReportError, match="Only a failed delivery"):
         delivery.delivery_retry(delivery=rows(submitted)[K.RENDER_PDF])
