@@ -1,18 +1,9 @@
-"""The secretariat's admin site: Django's, with its titles, the rate-limited login form, and
-the app list built only when a page shows it.
-
-Django's ``AdminSite.each_context`` builds the list of apps and models for every admin page
-(a permission check and two URLs per registered model, about 1 ms here), although only the
-navigation sidebar and the index pages show it; the report list, the portal's busiest admin
-page, hides the sidebar. ``get_app_list`` hands back a lazy list instead: built when a
-template first reads it.
-"""
+"""The secretariat's admin site: Django's, with its titles and the rate-limited login form."""
 
 from __future__ import annotations
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,9 +17,6 @@ class PortalAdminSite(AdminSite):
         from .security import RateLimitedAdminLoginForm
 
         self.login_form = RateLimitedAdminLoginForm
-
-    def get_app_list(self, request, app_label=None):
-        return SimpleLazyObject(lambda: AdminSite.get_app_list(self, request, app_label))
 
 
 class PortalAdminConfig(AdminConfig):

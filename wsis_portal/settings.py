@@ -156,7 +156,7 @@ if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
 # --- Auth ---------------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
-    "wsis_portal.auth_backends.PermissionBackend",  # ModelBackend, reading permissions in one query
+    "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,10 +1,10 @@
 """The secretariat's workspace in Django admin.
 
 The report list is built for thousands of reports, with the same queries whatever their
-number: filters are subqueries; the count and the date drill-down are one GROUP BY
-(``dates``); the rows leave the long texts out, and their delivery state is one query
-over the page's reports; reference data for the filters is cached; the rows are rendered in
-one pass (``rows``). The dashboard is cached per cycle (``dashboard.dashboard_cached``).
+number: filters are subqueries; the rows leave the long texts out, and their delivery state
+is one query over the page's reports; reference data for the filters is cached. The list is
+Django's change list, rendered by Django's templates. The dashboard is cached per cycle
+(``dashboard.dashboard_cached``).
 
 The report page shows the report read-only through the one document template, with the
 review buttons, the submissions and their diff, the delivery rows and the audit trail. Every
@@ -16,14 +16,12 @@ Permissions: reading needs ``view_report`` (the "Secretariat" group has it, see
 
 from __future__ import annotations
 
-import functools
 import tempfile
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
@@ -37,7 +35,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -63,15 +61,12 @@ from ..models import (
     Region,
     Report,
     ReportingCycle,
-    StakeholderType,
     StatusChange,
     Submission,
     SuccessStory,
 )
 from ..permissions import REVIEW_PERMISSION
 from . import dashboard, exports
-from .dates import DayCountPaginator, date_hierarchy_context
-from .rows import ActionForm, change_list_results
 
 S = Report.Status
 
@@ -92,6 +87,7 @@ PENDING = [Delivery.Status.QUEUED, Delivery.Status.RUNNING]
 LONG_FIELDS = (*NARRATIVE_FIELDS, "section_versions")
 # What the list's columns show: all its rows' query reads.
 LIST_FIELDS = (
+    "cycle__name",  # the report's name, in the action checkbox's label
     "status",
     "submitted_at",
     "is_late",
@@ -110,21 +106,6 @@ def submission_pdf_url(submission_id: int) -> str | None:
         return reverse("reports:submission_pdf", kwargs={"pk": submission_id})
     except NoReverseMatch:
         return None
-
-
-@functools.cache
-def _list_words(language: str | None) -> dict[str, Any]:
-    """The report list's labels in one language, translated once rather than per cell."""
-    return {
-        "statuses": {value: str(label) for value, label in S.choices},
-        "types": {value: str(label) for value, label in StakeholderType.choices},
-        "months": {number: str(name).title() for number, name in MONTHS_3.items()},
-        "select": _("Select this object for an action - %(object)s"),
-        "late": _("Late"),
-        "pdf": {Delivery.Status.DONE: _("PDF ok"), Delivery.Status.FAILED: _("PDF failed")},
-        "pdf_pending": _("PDF pending"),
-        "sent": _("e-mails sent"),
-    }
 
 
 # --- List filters ------------------------------------------------------------------------
@@ -308,29 +289,6 @@ class ReportChangeList(ChangeList):
             .only(*LIST_FIELDS)
         )
 
-    def get_query_string(self, new_params=None, remove=None):
-        """Django's, with each parameter's encoding kept for the page: every choice of every
-        filter (about a hundred links) is the page's parameters with one changed, and
-        encoding them all again for each link took about 5 % of the filtered list's time."""
-        params = self.filter_params.copy()
-        for prefix in remove or ():
-            for key in [key for key in params if key.startswith(prefix)]:
-                del params[key]
-        for key, value in (new_params or {}).items():
-            if value is None:
-                params.pop(key, None)
-            else:
-                params[key] = value
-        encoded = self.__dict__.setdefault("_encoded_params", {})
-        pieces = []
-        for key, value in sorted(params.items()):
-            cache_key = (key, tuple(value) if isinstance(value, list) else value)
-            piece = encoded.get(cache_key)
-            if piece is None:
-                piece = encoded[cache_key] = urlencode([(key, value)], doseq=True)
-            pieces.append(piece)
-        return "?" + "&".join(piece for piece in pieces if piece)
-
     def get_results(self, request):
         super().get_results(request)
         self.result_list = list(self.result_list)
@@ -381,16 +339,13 @@ class ReportAdmin(admin.ModelAdmin):
     search_fields = ["entity__name", "entity__acronym", "contact__email"]
     search_help_text = gettext_lazy("Search by entity name, acronym or follow-up contact e-mail.")
     date_hierarchy = "submitted_at"
-    list_select_related = ["entity__country__region"]
+    list_select_related = ["entity__country__region", "cycle"]
     # Newest submissions first, drafts last; matches the index ``report_submitted_desc``.
     ordering = [F("submitted_at").desc(nulls_last=True), "-pk"]
     list_per_page = 25
-    # Counts the page's reports per day: the count and the date drill-down in one query.
-    paginator = DayCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = ["start_review", "accept", "compile_selected"]
-    action_form = ActionForm
     change_list_template = "admin/reports/report/change_list.html"
 
     # Reports are created by their entities, never in admin.
@@ -412,7 +367,7 @@ class ReportAdmin(admin.ModelAdmin):
         The contacts matching a word are read first and passed on as values: with the entity
         subquery alone (a name or acronym, the usual search) PostgreSQL answers it from the
         trigram indexes; OR'd with a contact subquery it scanned the whole entity table in each
-        of the page's two queries (3 ms apiece at 10,000 entities)."""
+        of the page's queries (3 ms apiece at 10,000 entities)."""
         limit = self.SEARCH_MATCHES_AS_VALUES
         for bit in smart_split(search_term):
             if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
@@ -423,8 +378,8 @@ class ReportAdmin(admin.ModelAdmin):
             contacts = FollowUpContact.objects.filter(email__icontains=bit).order_by()
             contacts = contacts.values_list("report_id", flat=True)
             report_ids = list(contacts[: limit + 1])
-            # No matching contact: ``any_of`` leaves its side out of the query altogether.
-            by_contact = Q(pk__any_of=report_ids)
+            # No matching contact: Django leaves the empty ``IN`` out of the query altogether.
+            by_contact = Q(pk__in=report_ids)
             if len(report_ids) > limit:
                 by_contact = Q(pk__in=Subquery(contacts))
             queryset = queryset.filter(Q(entity__in=Subquery(entities.values("pk"))) | by_contact)
@@ -437,19 +392,6 @@ class ReportAdmin(admin.ModelAdmin):
         return ReportChangeList
 
     # --- Columns ---
-    # Labels come from ``_list_words`` (translated once per language): ``get_FOO_display``
-    # (which hashes every choice's lazy label) and ``date_format`` per cell were most of the
-    # list's rendering time.
-
-    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
-    def action_checkbox(self, report: Report) -> str:
-        """Django's own, as one string rather than a rendered form widget."""
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            report.pk,
-            _list_words(get_language())["select"] % {"object": report.entity},
-        )
 
     @admin.display(description=gettext_lazy("entity"), ordering="entity__name")
     def entity_display(self, report: Report) -> str:
@@ -457,8 +399,7 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("stakeholder type"), ordering="entity__stakeholder_type")
     def stakeholder_type(self, report: Report) -> str:
-        value = report.entity.stakeholder_type
-        return _list_words(get_language())["types"].get(value, value)
+        return report.entity.get_stakeholder_type_display()
 
     @admin.display(description=gettext_lazy("country and region"), ordering="entity__country__name")
     def country(self, report: Report) -> str:
@@ -467,26 +408,24 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_display(self, report: Report) -> str:
-        label = _list_words(get_language())["statuses"].get(report.status, report.status)
-        return format_html('<span class="wsis-status wsis-status-{}">{}</span>', report.status, label)
+        return format_html(
+            '<span class="wsis-status wsis-status-{}">{}</span>', report.status, report.get_status_display()
+        )
 
     @admin.display(description=gettext_lazy("submitted at"), ordering="submitted_at")
     def submitted(self, report: Report) -> str:
         if not report.submitted_at:
             return "—"
         local = timezone.localtime(report.submitted_at)
-        month = _list_words(get_language())["months"][local.month]
         return format_html(
-            '{} {} {}<br><span class="wsis-muted">{}</span>', local.day, month, local.year, f"{local:%H:%M}"
+            '{}<br><span class="wsis-muted">{}</span>', date_format(local, "j M Y"), date_format(local, "H:i")
         )
 
     @admin.display(description=gettext_lazy("late"), ordering="is_late", empty_value="")
     def late(self, report: Report) -> str:
         if not report.is_late:
             return ""
-        return format_html(
-            '<span class="wsis-flag wsis-flag-late">{}</span>', _list_words(get_language())["late"]
-        )
+        return format_html('<span class="wsis-flag wsis-flag-late">{}</span>', _("Late"))
 
     @admin.display(description=gettext_lazy("lines"), ordering="lines_covered")
     def lines(self, report: Report) -> int:
@@ -498,15 +437,15 @@ class ReportAdmin(admin.ModelAdmin):
         failed, pending, done, pdf = summary.failed, summary.pending, summary.done, summary.pdf_status
         if not (failed or pending or done):
             return "—"
-        words = _list_words(get_language())
-        pdf_label = words["pdf"].get(pdf, words["pdf_pending"] if pdf else "")
+        pdf_labels = {Delivery.Status.DONE: _("PDF ok"), Delivery.Status.FAILED: _("PDF failed")}
+        pdf_label = pdf_labels.get(pdf, _("PDF pending") if pdf else "")
         parts = [pdf_label] if pdf_label else []
         if failed:
             parts.append(ngettext("%(n)d failed", "%(n)d failed", failed) % {"n": failed})
         if pending:
             parts.append(ngettext("%(n)d pending", "%(n)d pending", pending) % {"n": pending})
         if not failed and not pending:
-            parts.append(words["sent"])
+            parts.append(_("e-mails sent"))
         state = "failed" if failed else ("pending" if pending else "done")
         return format_html(
             '<span class="wsis-delivery wsis-delivery-{}">{}</span>',
@@ -840,13 +779,7 @@ class ReportAdmin(admin.ModelAdmin):
             "filters_key": urlencode(sorted((key, value) for key, many in query.lists() for value in many)),
             "can_review": self.has_review_permission(request),
         }
-        response = super().changelist_view(request, {**extra, **(extra_context or {})})
-        cl = getattr(response, "context_data", {}).get("cl")
-        if cl is not None and isinstance(cl.paginator, DayCountPaginator):
-            response.context_data["date_choices"] = date_hierarchy_context(cl, cl.paginator.days)
-        if cl is not None:
-            response.context_data["results_context"] = change_list_results(cl)
-        return response
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
 
 
 def retry_delivery(request: HttpRequest, delivery: Delivery) -> bool:

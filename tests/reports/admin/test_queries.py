@@ -1,6 +1,5 @@
 """The secretariat's pages cost the same number of SQL queries for 10 reports as for 500:
-filters, delivery state and aggregates are subqueries or GROUP BY, never a query per row; the
-list's count and its date drill-down are one query."""
+filters, delivery state and aggregates are subqueries or GROUP BY, never a query per row."""
 
 import pytest
 from django.db import connection
@@ -67,7 +66,9 @@ def test_page_query_counts_do_not_grow_with_the_number_of_reports(secretariat_cl
 
     assert Report.objects.count() == 501
     assert large == small
-    assert small["list"] <= 8, small
+    # The session, the user and their permissions (Django's two queries), the count, the date
+    # drill-down (Django's two), the rows and the page's delivery state.
+    assert small["list"] <= 9, small
 
 
 def test_the_list_does_not_load_the_long_texts(secretariat_client, submitted_report):

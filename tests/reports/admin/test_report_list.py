@@ -116,32 +116,6 @@ def test_search_finds_the_same_reports_when_the_matches_are_too_many_to_pass_as_
     assert as_values[3] == everyone
 
 
-def test_filter_links_keep_the_other_filters_as_django_writes_them(secretariat_client, reports):
-    """The list encodes its links' parameters once per page (``ReportChangeList``): each link
-    is the address Django's own ChangeList would write."""
-    from django.contrib.admin.views.main import ChangeList
-
-    query = "?status__exact=submitted&entity__country__region__code__exact=africa&q=ict+authority&o=2"
-    cl = secretariat_client.get(LIST + query).context["cl"]
-    cases = [
-        ({}, None),
-        ({"line": "C7"}, None),
-        ({"status__exact": "draft"}, ["status__exact"]),
-        ({"status__exact": None}, None),
-        ({"country": "KE"}, ["entity__country__region"]),
-        ({"entity__stakeholder_type__exact": ["government", "academia"]}, ["q"]),
-        ({"o": "1.-3"}, ["o"]),
-    ]
-    for new_params, remove in cases:
-        expected = ChangeList.get_query_string(cl, new_params, remove)
-        assert cl.get_query_string(new_params, remove) == expected, (new_params, remove)
-        assert cl.get_query_string(new_params, remove) == expected  # and again, from what it kept
-    page = secretariat_client.get(LIST + query).content.decode()
-    link = "?entity__country__region__code__exact=africa&amp;o=2&amp;q=ict+authority"
-    link += "&amp;status__exact=accepted"
-    assert link in page
-
-
 def test_submitted_reports_come_first_newest_first(secretariat_client, reports, cycle):
     response = secretariat_client.get(LIST)
     statuses = [r.status for r in response.context["cl"].result_list]
