@@ -407,7 +407,7 @@ def _section_anonymous(request: HttpRequest, report_id: int, key: str) -> HttpRe
     else:
         messages.warning(request, message)
         response = redirect(login_url)
-    stash.stash_put(request, response, report_id=report_id, key=key)
+    stash.stash_put(request, report_id=report_id, key=key)
     return response
 
 
@@ -585,7 +585,7 @@ def section(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
             position = keys.index(key)
             target = keys[position + 1] if position + 1 < len(keys) else key
         response = redirect(_section_url(report.pk, target))
-    stash.stash_clear(request, response, report_id=report.pk, key=key)
+    stash.stash_clear(request, report_id=report.pk, key=key)
     return response
 
 
