@@ -446,49 +446,139 @@ class StatusChange(models.Model):
         return f"{self.report_id}: {self.from_status} → {self.to_status}"
 
 
-class Delivery(TimeStampedModel):
-    """One piece of delivery work (render a PDF, send one e-mail), kept in the database so that
-    what is pending is visible, can be retried, and survives a broker or worker outage."""
+# --- Background jobs ---------------------------------------------------------------------
 
-    class Kind(models.TextChoices):
-        RENDER_PDF = "render_pdf", _("Render PDF")
-        SECRETARIAT_EMAIL = "secretariat_email", _("E-mail to the secretariat")
-        RECEIPT_EMAIL = "receipt_email", _("Receipt to the entity")
-        NOTICE_EMAIL = "notice_email", _("Notice to the entity")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="deliveries")
-    submission = models.ForeignKey(
-        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    recipients = models.JSONField(_("recipients"), default=list, blank=True)
-    context = models.JSONField(
-        _("context"), default=dict, blank=True, help_text=_("E.g. the secretariat's message.")
-    )
+
+class BackgroundJobQuerySet(models.QuerySet):
+    def stale(self, *, before):
+        """Rows claimed (``started_at``) before ``before`` and still running: when ``before`` is
+        the task's hard time limit plus a margin ago, their worker died."""
+        return self.filter(status=JobStatus.RUNNING, started_at__lt=before)
+
+    def without_stale(self, *, before):
+        return self.exclude(status=JobStatus.RUNNING, started_at__lt=before)
+
+    def overdue(self, *, before):
+        """Queued rows that were due before ``before`` (or never handed to the broker)."""
+        return self.filter(
+            models.Q(enqueued_at__isnull=True) | models.Q(enqueued_at__lt=before), status=JobStatus.QUEUED
+        )
+
+
+class BackgroundJob(TimeStampedModel):
+    """Work a worker does, one row each (a delivery, a compilation), kept in the database so that
+    what is pending is visible, can be retried, and survives a broker or worker outage.
+
+    ``started_at`` is when the current attempt claimed the row, ``enqueued_at`` when it was last
+    handed to the broker (or, for a retry, when the retry is due). The rules — claim, retry with
+    backoff, the sweeper, staff retry — are in ``reports/delivery/jobs.py``."""
+
+    Status = JobStatus
+
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     enqueued_at = models.DateTimeField(_("last enqueued at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
+    objects = BackgroundJobQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+# Delivery rows about a submitted report; the others have their own target (see the constraint).
+REPORT_DELIVERY_KINDS = ("render_pdf", "secretariat_email", "receipt_email", "notice_email")
+
+
+class Delivery(BackgroundJob):
+    """One piece of delivery work: render a submission's PDF, or send one e-mail. Each row has
+    exactly one cause: a report (its PDF, the e-mails about a submission), a compilation (the
+    e-mail saying it is ready) or an invitation (its e-mail)."""
+
+    class Kind(models.TextChoices):
+        RENDER_PDF = "render_pdf", _("Render PDF")
+        SECRETARIAT_EMAIL = "secretariat_email", _("E-mail to the secretariat")
+        RECEIPT_EMAIL = "receipt_email", _("Receipt to the entity")
+        NOTICE_EMAIL = "notice_email", _("Notice to the entity")
+        COMPILATION_EMAIL = "compilation_email", _("compiled report")
+        INVITATION_EMAIL = "invitation_email", _("Invitation")
+
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    compilation = models.ForeignKey(
+        "Compilation", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    context = models.JSONField(
+        _("context"), default=dict, blank=True, help_text=_("E.g. the secretariat's message.")
+    )
+
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         indexes = [models.Index(fields=["status", "enqueued_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        kind__in=REPORT_DELIVERY_KINDS,
+                        report__isnull=False,
+                        compilation__isnull=True,
+                        invitation__isnull=True,
+                    )
+                    | models.Q(
+                        kind="compilation_email",
+                        compilation__isnull=False,
+                        report__isnull=True,
+                        submission__isnull=True,
+                        invitation__isnull=True,
+                    )
+                    | models.Q(
+                        kind="invitation_email",
+                        invitation__isnull=False,
+                        report__isnull=True,
+                        submission__isnull=True,
+                        compilation__isnull=True,
+                    )
+                ),
+                name="delivery_one_cause_of_its_kind",
+            ),
+            # Exactly one e-mail per compilation and per invitation, however often a task runs.
+            models.UniqueConstraint(
+                fields=["compilation", "kind"],
+                condition=models.Q(compilation__isnull=False),
+                name="delivery_once_per_compilation",
+            ),
+            models.UniqueConstraint(
+                fields=["invitation", "kind"],
+                condition=models.Q(invitation__isnull=False),
+                name="delivery_once_per_invitation",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.get_status_display()}"
 
 
-class Compilation(TimeStampedModel):
+class Compilation(BackgroundJob):
     """A compiled PDF of many submitted reports, built by a worker; the same selection over
     unchanged submissions (same ``fingerprint``) reuses the stored file."""
 
@@ -499,12 +589,6 @@ class Compilation(TimeStampedModel):
     class Grouping(models.TextChoices):
         STAKEHOLDER_TYPE = "stakeholder_type", _("By stakeholder type")
         REGION = "region", _("By region")
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
 
     title = models.CharField(_("title"), max_length=300, blank=True)
     requested_by = models.ForeignKey(
@@ -521,17 +605,12 @@ class Compilation(TimeStampedModel):
     )
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True, db_index=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     progress_message = models.CharField(_("progress"), max_length=200, blank=True)
     report_count = models.PositiveIntegerField(_("reports"), default=0)
     page_count = models.PositiveIntegerField(_("pages"), default=0)
     file = models.FileField(_("file"), upload_to="compilations/%Y/%m/", blank=True)
     file_size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    enqueued_at = models.DateTimeField(_("last enqueued at"), null=True, blank=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,7 +4,7 @@ Task names are explicit strings (``reports.render_pdf``, …), so that messages 
 finding their task whatever module defines it.
 """
 
-from .compilation.tasks import compile_reports_task
+from .compilation.tasks import compilations_sweep_task, compile_reports_task
 from .delivery.tasks import deliveries_sweep, render_pdf, send_email
 
-__all__ = ["compile_reports_task", "deliveries_sweep", "render_pdf", "send_email"]
+__all__ = ["compilations_sweep_task", "compile_reports_task", "deliveries_sweep", "render_pdf", "send_email"]

@@ -290,7 +290,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
-# --- Delivery of submissions: report PDFs and e-mails (reports/delivery/) ---------------------------
+# --- Background jobs: report PDFs, e-mails (reports/delivery/) and compilations ---------------------
 # A failed PDF or e-mail is retried after DELIVERY_RETRY_DELAY seconds, doubled each attempt up to
 # DELIVERY_RETRY_MAX_DELAY (keep it below the broker's visibility timeout), DELIVERY_MAX_ATTEMPTS in
 # all; then the row is marked failed for staff to see. An SMTP 5xx answer fails it at once.
@@ -299,12 +299,20 @@ DELIVERY_RETRY_DELAY = env.float("DELIVERY_RETRY_DELAY", default=30.0)
 DELIVERY_RETRY_MAX_DELAY = env.float("DELIVERY_RETRY_MAX_DELAY", default=1800.0)
 # The sweeper hands over again rows still queued this many seconds after they were due (broker
 # outage, lost message) and rows running longer than CELERY_TASK_TIME_LIMIT plus this (dead worker).
+# Compilations (reports/compilation/build.py) follow the same delays and sweep, with their task's own
+# time limit and at most three attempts.
 DELIVERY_SWEEP_AFTER = env.int("DELIVERY_SWEEP_AFTER", default=120)
 CELERY_BEAT_SCHEDULE = {
     "deliveries-sweep": {
         "task": "reports.deliveries_sweep",
         "schedule": 60.0,
         "options": {"expires": 55},  # a sweep that could not run in its minute is dropped, not stacked
+    },
+    # The same for compilations (reports/compilation/build.py), with their own time limit.
+    "compilations-sweep": {
+        "task": "reports.compilations_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
 }
 

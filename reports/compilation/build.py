@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import tempfile
 from collections import Counter
@@ -40,11 +41,26 @@ from django.utils.translation import ngettext
 
 from action_lines.models import ActionLine
 
+from ..delivery.jobs import (
+    Outcome,
+    RunResult,
+    SweepResult,
+    error_text,
+    job_claim,
+    job_done,
+    job_failure,
+    job_requeue,
+    overdue_take,
+    stale_after,
+    stale_recover,
+)
 from ..document import charts
 from ..errors import ReportError
 from ..models import LINE_ADDRESSED, ActionLineProgress, Region, Report, StakeholderType, Submission
 from . import merge
 from . import toc as compilation_toc
+
+logger = logging.getLogger(__name__)
 
 # Bump when the compiled layout changes, so that stored compilations are not reused.
 LAYOUT_VERSION = 2
@@ -437,11 +453,40 @@ def _layouts() -> list[tuple[str, str]]:
 
 
 # --- The job ---------------------------------------------------------------------------------
+#
+# A ``Compilation`` row is a background job like a delivery (``reports/delivery/jobs.py``): claimed
+# once, retried with backoff for transient errors (database or network connections), failed with
+# its reason otherwise (staff retry it in admin), and swept: a compilation left running longer than
+# the task's hard time limit plus the sweeper's margin lost its worker, and is queued again (the
+# attempt counts) or failed after ``MAX_ATTEMPTS``. Such a stale job is never reused for a new
+# request. The e-mail saying it is ready is a delivery row, saved with "done".
+
+# The task's limits, below the broker's visibility timeout (an hour) so that a running compilation
+# is never handed to a second worker.
+COMPILE_SOFT_TIME_LIMIT = 3000
+COMPILE_TIME_LIMIT = 3300
+# A long job: an error that survives two retries will survive more; staff retry after the fix.
+MAX_ATTEMPTS = 3
+
+
+def compilation_stale_after():
+    """How long a compilation may run before the sweeper takes it back (its worker died)."""
+    return stale_after(COMPILE_TIME_LIMIT)
+
+
+def compilation_error_reason(exc: BaseException) -> tuple[bool, str]:
+    """``(permanent, reason)``: lost connections (database, storage, network) are worth retrying;
+    anything else — nothing to compile, a missing PDF, the time limit, a bug — would fail again."""
+    from django.db import InterfaceError, OperationalError
+
+    transient = isinstance(exc, (ConnectionError, TimeoutError, OperationalError, InterfaceError))
+    return not transient, error_text(exc)
 
 
 def compilation_request(*, user, selection: Selection, title: str = "", force: bool = False):
     """Ask for a compilation. The same selection over unchanged submissions returns the stored
-    result (``reused`` True) unless ``force``; an empty selection raises ``EmptySelection``."""
+    result, or the job already at work on it (``reused`` True), unless ``force``; a job left running
+    by a dead worker is not reused. An empty selection raises ``EmptySelection``."""
     from django.db import transaction
 
     from ..models import Compilation, ReportingCycle
@@ -450,10 +495,12 @@ def compilation_request(*, user, selection: Selection, title: str = "", force: b
     if not subs:
         raise EmptySelection(_("No submitted report matches these filters: there is nothing to compile."))
     fingerprint = selection_fingerprint(selection, subs)
+    now = timezone.now()
     if not force:
         existing = (
             Compilation.objects.filter(fingerprint=fingerprint)
             .exclude(status=Compilation.Status.FAILED)
+            .without_stale(before=now - compilation_stale_after())
             .order_by("-created_at")
             .first()
         )
@@ -470,6 +517,7 @@ def compilation_request(*, user, selection: Selection, title: str = "", force: b
             filters=selection.as_filters(),
             fingerprint=fingerprint,
             report_count=len(subs),
+            enqueued_at=now,
         )
         compilation_enqueue_on_commit(job)
     job.reused = False  # type: ignore[attr-defined]
@@ -479,33 +527,37 @@ def compilation_request(*, user, selection: Selection, title: str = "", force: b
 def compilation_enqueue_on_commit(job) -> None:
     from django.db import transaction
 
-    def publish() -> None:
-        from ..delivery import tasks
-        from .tasks import compile_reports_task
-
-        tasks.publish(compile_reports_task, job.pk, model="compilation")
-
-    transaction.on_commit(publish)
+    transaction.on_commit(lambda: compilations_publish([job.pk]), robust=True)
 
 
-def compilation_run(*, compilation_id: int, ensure_pdf: Callable[[Submission], None] | None = None) -> None:
-    """Build a queued compilation (the task calls this). Idempotent: a done job is left alone;
-    a failure marks the job failed with its reason."""
+def compilations_publish(ids: list[int]) -> int:
+    """Hand compilations to the broker; how many it took (never raises: see ``tasks.publish``)."""
+    from ..delivery import tasks
+    from .tasks import compile_reports_task
+
+    handed = 0
+    for pk in ids:
+        if not tasks.publish(compile_reports_task, pk, model="compilation"):
+            break  # the broker is down: the sweeper hands them over later
+        handed += 1
+    return handed
+
+
+def compilation_run(
+    *, compilation_id: int, ensure_pdf: Callable[[Submission], None] | None = None
+) -> RunResult:
+    """Build a queued compilation (the task calls this): claimed once, so a duplicate message or
+    a redelivery does nothing; done, or retried, or failed with its reason."""
     from django.core.files import File
     from django.db import transaction
 
+    from ..delivery.rows import compilation_email_create
     from ..models import Compilation
 
-    with transaction.atomic():
-        job = Compilation.objects.select_for_update().get(pk=compilation_id)
-        if job.status == Compilation.Status.DONE:
-            return
-        job.status = Compilation.Status.RUNNING
-        job.started_at = timezone.now()
-        job.progress, job.progress_message, job.last_error = 0, _("Started"), ""
-        job.save(
-            update_fields=["status", "started_at", "progress", "progress_message", "last_error", "updated_at"]
-        )
+    job = job_claim(Compilation, compilation_id)
+    if job is None:
+        return RunResult(Outcome.SKIPPED)
+    Compilation.objects.filter(pk=job.pk).update(progress=0, progress_message=_("Started"))
 
     def progress(percent: int, message: str) -> None:
         Compilation.objects.filter(pk=job.pk).update(progress=percent, progress_message=message[:200])
@@ -519,37 +571,60 @@ def compilation_run(*, compilation_id: int, ensure_pdf: Callable[[Submission], N
             )
             with path.open("rb") as fh:
                 job.file.save(f"{job.cycle.slug}-{job.layout}-{job.pk}.pdf", File(fh), save=False)
-    except Exception as exc:
-        Compilation.objects.filter(pk=job.pk).update(
-            status=Compilation.Status.FAILED,
-            last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
-            finished_at=timezone.now(),
+    except Exception as exc:  # classified: lost connections are retried, the rest fails the job
+        permanent, reason = compilation_error_reason(exc)
+        return job_failure(
+            Compilation,
+            job,
+            exc,
+            permanent=permanent,
+            reason=reason,
+            max_attempts=MAX_ATTEMPTS,
+            name="compilation",
         )
-        if isinstance(exc, ReportError):
-            return
-        raise
-    job.status = Compilation.Status.DONE
-    job.page_count, job.report_count, job.file_size = built.pages, built.reports, built.size
-    job.progress, job.progress_message, job.finished_at = 100, _("Done"), timezone.now()
-    job.save()
-    if job.requested_by and job.requested_by.email:
-        compilation_ready_email(job)
+    with transaction.atomic():
+        if job_done(
+            Compilation,
+            job,
+            file=job.file.name,
+            page_count=built.pages,
+            report_count=built.reports,
+            file_size=built.size,
+            progress=100,
+            progress_message=_("Done"),
+        ):
+            compilation_email_create(compilation=job)
+    return RunResult(Outcome.DONE)
 
 
-def compilation_ready_email(job) -> None:
-    from django.urls import reverse
+def compilations_sweep(*, now=None) -> SweepResult:
+    """Hand over again the compilations a dead worker left running or a broker outage left queued
+    (celery beat, every minute). ``now`` lets tests look at the rows as if time had passed."""
+    from django.db import transaction
 
-    from ..delivery.emails import message_build
+    from ..models import Compilation
 
-    link = settings.SITE_URL + reverse("admin:reports_compilation_download", args=[job.pk])
-    message_build(
-        "compilation_ready",
-        to=[job.requested_by.email],
-        context={"job": job, "link": link},
-    ).send()
+    now = now or timezone.now()
+    with transaction.atomic():
+        recovered, failed = stale_recover(
+            Compilation, now=now, time_limit=COMPILE_TIME_LIMIT, max_attempts=MAX_ATTEMPTS
+        )
+        Compilation.objects.filter(pk__in=[r.pk for r in recovered]).update(progress=0, progress_message="")
+        due = overdue_take(Compilation.objects.exclude(pk__in=[r.pk for r in recovered]), now=now)
+    ids = [r.pk for r in recovered + due]
+    handed = compilations_publish(ids) if ids else 0
+    if ids or failed:
+        logger.warning(
+            "sweeper: %s queued compilation(s) handed over again, %s recovered from dead workers, %s failed",
+            len(due),
+            len(recovered),
+            failed,
+        )
+    return SweepResult(requeued=len(due), recovered=len(recovered), failed=failed, handed=handed)
 
 
 def compilation_retry(*, compilation) -> None:
+    """Staff retry a failed compilation: queued again, its attempts reset."""
     from django.db import transaction
 
     from ..models import Compilation
@@ -558,6 +633,7 @@ def compilation_retry(*, compilation) -> None:
         job = Compilation.objects.select_for_update().get(pk=compilation.pk)
         if job.status != Compilation.Status.FAILED:
             raise ReportError(_("Only a failed compilation can be retried."))
-        job.status, job.progress, job.progress_message = Compilation.Status.QUEUED, 0, ""
-        job.save(update_fields=["status", "progress", "progress_message", "updated_at"])
+        job_requeue(job)
+        job.progress, job.progress_message = 0, ""
+        job.save(update_fields=["progress", "progress_message", "updated_at"])
         compilation_enqueue_on_commit(job)

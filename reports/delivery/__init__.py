@@ -1,1 +1,3 @@
-"""Delivery of a submission: its PDF and e-mail rows, the e-mails, and their Celery tasks."""
+"""Background work and delivery: the job discipline every worker task follows (``jobs``), the
+delivery rows — a submission's PDF and every e-mail — (``rows``), running them (``runner``), the
+e-mails (``messages``, ``emails``), the submission PDF (``submission_pdf``) and the tasks."""

@@ -1,6 +1,6 @@
 """E-mails: one helper builds a message from ``templates/emails/<name>_subject.txt``,
 ``<name>_body.txt`` and ``<name>_body.html``; each kind of e-mail is one short function
-(in ``reports/delivery/runner.py`` for the ones sent by tasks).
+(in ``reports/delivery/messages.py``: every e-mail is a delivery row, sent by a task).
 
 Templates render with autoescape on (HTML) and off (text); user text stays text either way.
 """

@@ -3,7 +3,9 @@
 Each delivery task takes a ``Delivery`` id; ``delivery_run`` locks the row, returns early when it is
 done, failed, running elsewhere or waiting for its PDF, marks it running (committed), does the work
 and records the outcome. Late acks, and a worker lost mid-task is requeued by Celery and, failing
-that, by the sweeper. Retries are counted in the row (``attempts``), not by Celery.
+that, by the sweeper. Retries are counted in the row (``attempts``), not by Celery. The compilation
+task (``reports/compilation/tasks.py``) follows the same rules through ``publish`` and
+``retry_or_outcome``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.conf import settings
 
-from . import runner
+from . import jobs, runner
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +49,18 @@ def publish(task: Task, object_id: int, *, model: str = "delivery") -> bool:
     return True
 
 
-def _run(task: Task, delivery_id: int) -> str:
-    result = runner.delivery_run(delivery_id=delivery_id)
-    if result.outcome is runner.Outcome.RETRY and not task.request.is_eager:
+def retry_or_outcome(task: Task, result: jobs.RunResult) -> str:
+    """The task's answer to a run's result: a retry when one is due (Celery's countdown; the row
+    itself is back to queued with its due time), else the outcome."""
+    if result.outcome is jobs.Outcome.RETRY and not task.request.is_eager:
         # The row is back to queued with its due time; if the broker cannot take the retry,
         # Celery drops this message and the sweeper hands the row over when it is due.
         raise task.retry(countdown=result.retry_in, max_retries=None)
     return str(result.outcome)
+
+
+def _run(task: Task, delivery_id: int) -> str:
+    return retry_or_outcome(task, runner.delivery_run(delivery_id=delivery_id))
 
 
 @shared_task(
@@ -80,7 +87,7 @@ def render_pdf(self: Task, delivery_id: int) -> str:
     time_limit=EMAIL_TIME_LIMIT,
 )
 def send_email(self: Task, delivery_id: int) -> str:
-    """Send one delivery row's e-mail (secretariat, receipt or notice)."""
+    """Send one delivery row's e-mail (secretariat, receipt, notice, compilation ready, invitation)."""
     return _run(self, delivery_id)
 
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import transaction
-from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .. import services
-from ..delivery.emails import message_build
+from ..delivery.rows import invitation_email_create
 from ..models import Entity, Membership
 from ..models import Invitation as InvitationRow
 
@@ -109,27 +109,19 @@ def invitation_read(token: str, *, max_age: timedelta = MAX_AGE) -> Invitation:
     return replace(invitation, used=bool(row.accepted_at))
 
 
-def invitation_url(token: str) -> str:
-    from django.conf import settings
-
-    return settings.SITE_URL + reverse("reports:invitation", kwargs={"token": token})
-
-
 def invitation_send(*, entity: Entity, email: str, inviter: AbstractBaseUser) -> str:
-    """Record the invitation and send its e-mail (owners only); returns the token. When the
-    e-mail cannot be sent, nothing is recorded (the error goes to the caller)."""
+    """Record the invitation and its e-mail (owners only); returns the token. The e-mail is a
+    delivery row saved with the invitation and sent after the commit, in the inviter's language,
+    retried like every delivery (``reports/delivery/``)."""
     services.membership_require(entity=entity, user=inviter, owner=True)
     email = email.strip().lower()
     expires = timezone.now() + MAX_AGE
     with transaction.atomic():
         row = InvitationRow.objects.create(entity=entity, email=email, invited_by=inviter, expires_at=expires)
         token = invitation_token(entity=entity, email=email, inviter=inviter, invitation_id=row.pk)
-        message = message_build(
-            "invitation",
-            to=[email],
-            context={"entity": entity, "inviter": inviter, "url": invitation_url(token), "expires": expires},
+        invitation_email_create(
+            invitation=row, token=token, language=translation.get_language() or settings.LANGUAGE_CODE
         )
-        message.send()
     return token
 
 

@@ -1,19 +1,23 @@
 """A compilation requested in admin is built by a real `celery worker` through Redis, shows its
-progress, and the requester receives the link by e-mail (loopback SMTP)."""
+progress, and the requester receives the link by e-mail (loopback SMTP) through a delivery row. A
+compilation left running by a dead worker is swept back to the worker; a new request meanwhile
+gets a job of its own."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
-from reports import services
+from reports import services, tasks
 from reports.compilation import build as compilation
-from reports.models import Compilation, Submission
+from reports.models import Compilation, Delivery, Submission
 from tests import factories
-from tests.integration.test_pipeline import module_worker, submitted_report, wait_for
+from tests.integration.test_pipeline import module_worker, submitted_report, task_runs, wait_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -71,6 +75,8 @@ def test_the_job_runs_in_the_worker_with_progress_and_emails_the_link(
     [mail] = wait_for(
         lambda: mailbox.to("compiler@example.org"), what="the e-mail", worker=compile_worker["worker"]
     )
+    row = Delivery.objects.get(compilation=job, kind=Delivery.Kind.COMPILATION_EMAIL)
+    wait_for(lambda: Delivery.objects.get(pk=row.pk).status == Delivery.Status.DONE, what="the row done")
     link = f"/admin/reports/compilation/{job.pk}/download/"
     assert link in mail.text
     client.force_login(staff)
@@ -79,3 +85,59 @@ def test_the_job_runs_in_the_worker_with_progress_and_emails_the_link(
     path = Path(job.file.path)
     outline = [item.title for item in PdfReader(path).outline if not isinstance(item, list)]
     assert "Test compilation" in outline and "Government" in outline
+
+
+def emails_done(job: Compilation) -> bool:
+    rows = Delivery.objects.filter(compilation=job, kind=Delivery.Kind.COMPILATION_EMAIL)
+    return rows.filter(status=Delivery.Status.DONE).exists()
+
+
+def test_a_compilation_left_by_a_dead_worker_is_swept_to_the_worker_and_its_email_sent_once(
+    compile_worker, celery_broker, mailbox, reference_data, fill_report
+):
+    cycle = factories.CycleFactory(slug="wsis20-stale")
+    report, owner = submitted_report(fill_report)
+    report.cycle = cycle
+    report.save()
+    services.report_submit(report=report, user=owner)  # its PDF rendered inline (no broker yet)
+    mailbox.reset()
+    celery_broker(compile_worker["broker"])
+    worker = compile_worker["worker"]
+    selection = compilation.Selection(cycle=cycle.slug, layout="full")
+    staff = factories.UserFactory(is_staff=True, email="compiler@example.org")
+
+    # What a worker killed mid-build leaves: the job running, claimed long before the time limit.
+    subs = compilation.selection_submissions(selection)
+    stale = Compilation.objects.create(
+        requested_by=staff,
+        cycle=cycle,
+        layout=selection.layout,
+        filters=selection.as_filters(),
+        fingerprint=compilation.selection_fingerprint(selection, subs),
+        status=Compilation.Status.RUNNING,
+        attempts=1,
+        started_at=timezone.now() - compilation.compilation_stale_after() - timedelta(seconds=1),
+    )
+    fresh = compilation.compilation_request(user=staff, selection=selection)
+    assert fresh.pk != stale.pk
+    assert not fresh.reused
+
+    mailbox.fail_next("451 4.3.0 Try again later")  # the first ready e-mail is deferred once
+    assert compilation.compilations_sweep().recovered == 1  # handed to the worker
+    for job in (fresh, stale):
+        wait_for(lambda job=job: emails_done(job), timeout=90, what=f"compilation {job.pk}", worker=worker)
+        job.refresh_from_db()
+        assert job.status == Compilation.Status.DONE, job.last_error
+    assert stale.attempts == 2
+    assert stale.file
+
+    # The tasks again, as a redelivered message would run them: nothing more is built or sent.
+    before = task_runs(worker, "reports.send_email")
+    rows = Delivery.objects.filter(compilation__in=[fresh, stale])
+    for row in rows:
+        tasks.compile_reports_task.delay(row.compilation_id)
+        tasks.send_email.delay(row.pk)
+    wait_for(lambda: task_runs(worker, "reports.send_email") >= before + 2, what="2 more runs", worker=worker)
+    assert sorted(row.attempts for row in rows) == [1, 2]  # one of them was retried after the 451
+    assert len(mailbox.to("compiler@example.org")) == 2  # one per compilation
+    assert Compilation.objects.get(pk=stale.pk).attempts == 2

@@ -1,5 +1,6 @@
 """Faults injected into the real stack: Redis down at submit time, an SMTP server answering 451 and
-550, a worker SIGKILLed while it renders. Nothing is lost and nothing is sent twice.
+550 (to a notice, to an invitation), a worker SIGKILLed while it renders. Nothing is lost and
+nothing is sent twice.
 
 One worker process serves the module; the SIGKILL test kills it and starts its successor."""
 
@@ -14,7 +15,8 @@ from django.utils import timezone
 
 from reports import services
 from reports.delivery import runner as delivery
-from reports.models import Delivery, Report, Submission
+from reports.models import Delivery, Invitation, Report, Submission
+from reports.web import invitations
 from tests import factories
 from tests.integration.test_pipeline import (
     SECRETARIAT,
@@ -113,6 +115,21 @@ def test_smtp_550_fails_the_row_with_the_reason_visible_to_staff(worker, mailbox
     assert (notice.status, notice.attempts) == (St.FAILED, 1)
     assert notice.last_error == "SMTP 550 5.7.1 Relaying denied"
     assert mailbox.messages == []
+
+
+def test_an_invitation_answered_451_is_retried_by_the_worker_and_sent_once(worker, mailbox):
+    entity = factories.EntityFactory()
+    owner = factories.MembershipFactory(entity=entity, user__email="owner@example.org").user
+    mailbox.fail_next("451 4.3.0 Mailbox busy, try again")
+    invitations.invitation_send(entity=entity, email="colleague@example.org", inviter=owner)
+    invitation = Invitation.objects.get(entity=entity)
+    wait_for(lambda: settled(invitation=invitation), what="the invitation e-mail", worker=worker)
+    time.sleep(0.5)  # a duplicate would arrive now
+    row = Delivery.objects.get(invitation=invitation)
+    assert (row.kind, row.status, row.attempts, row.last_error) == (K.INVITATION_EMAIL, St.DONE, 2, "")
+    [message] = mailbox.to("colleague@example.org")
+    assert "/invitations/" in message.text
+    assert len(mailbox.messages) == 1
 
 
 def test_a_worker_killed_while_rendering_is_replaced_and_one_email_goes_out(

@@ -10,14 +10,16 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
 from reports import errors, services
 from reports.delivery import runner as delivery
+from reports.delivery import submission_pdf
 from reports.delivery.runner import Outcome, deliveries_sweep, delivery_run
-from reports.models import Delivery, Membership, Submission
+from reports.models import Delivery, Invitation, Membership, Submission
 from tests import factories
 from tests.services import free_port
 
@@ -84,6 +86,23 @@ def test_a_refused_submission_leaves_no_rows(report, owner):
     with pytest.raises(errors.SubmissionRefused):
         services.report_submit(report=report, user=owner)
     assert not Delivery.objects.exists()
+
+
+def test_every_row_has_exactly_the_cause_its_kind_needs(report):
+    invitation = Invitation.objects.create(
+        entity=report.entity, email="new@example.org", expires_at=timezone.now() + timedelta(days=14)
+    )
+    Delivery.objects.create(invitation=invitation, kind=K.INVITATION_EMAIL, recipients=["new@example.org"])
+    refused = [
+        {"kind": K.INVITATION_EMAIL},  # no invitation
+        {"kind": K.INVITATION_EMAIL, "invitation": invitation},  # a second e-mail for it
+        {"kind": K.INVITATION_EMAIL, "invitation": invitation, "report": report},
+        {"kind": K.COMPILATION_EMAIL, "report": report},  # no compilation
+        {"kind": K.RECEIPT_EMAIL, "invitation": invitation},  # a submission's e-mail without its report
+    ]
+    for fields in refused:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Delivery.objects.create(**fields)
 
 
 # --- The whole chain inline (no broker: the embedded default) --------------------------------------------
@@ -216,7 +235,7 @@ def test_a_pdf_that_cannot_be_rendered_fails_its_emails_until_staff_retry(
     def broken(*args, **kwargs):
         raise RuntimeError("layout exploded")
 
-    monkeypatch.setattr(delivery, "report_pdf", broken)
+    monkeypatch.setattr(submission_pdf, "report_pdf", broken)
     assert run(by_kind[K.RENDER_PDF]).outcome is Outcome.FAILED
     states = {row.kind: (row.status, row.last_error) for row in Delivery.objects.all()}
     assert states[K.RENDER_PDF] == (

@@ -1,0 +1,198 @@
+"""The e-mail of each kind of delivery row, one short function each (built with
+``emails.message_build`` from ``templates/emails/``).
+
+Every attempt at one row builds the same message with the same ``Message-ID`` (derived from the
+row), so a resend after a worker died mid-send is recognisably the same message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+
+from action_lines.models import ActionLine
+
+from ..models import Delivery, Submission
+from .emails import message_build
+from .rows import secretariat_address
+from .submission_pdf import submission_pdf_filename
+
+K = Delivery.Kind
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def _url(name: str, *args: Any, fallback: str = "reports:home", **kwargs: Any) -> str:
+    try:
+        return _absolute(reverse(name, args=args or None, kwargs=kwargs or None))
+    except NoReverseMatch:
+        return _absolute(reverse(fallback))
+
+
+def message_id(row: Delivery) -> str:
+    """The same for every attempt at one row, so a resend is recognisably the same message."""
+    domain = urlsplit(settings.SITE_URL).hostname or "wsis-portal.invalid"
+    stamp = int(row.created_at.timestamp()) if row.created_at else 0
+    return f"<delivery-{row.pk}.{stamp}@{domain}>"
+
+
+def _pdf_attachment(submission: Submission) -> tuple[str, bytes, str]:
+    with submission.pdf.open("rb") as fh:
+        return submission_pdf_filename(submission), fh.read(), "application/pdf"
+
+
+def submission_summary(submission: Submission) -> dict[str, Any]:
+    """What the secretariat reads first: who, where, which submission, which Action Lines."""
+    doc = submission.content
+    labels = {line.code: line.label for line in ActionLine.objects.all()}
+    covered, not_applicable = [], []
+    for row in doc.get("action_lines", []):
+        label = labels.get(row["code"], row["code"])
+        if row.get("not_applicable"):
+            not_applicable.append(label)
+        elif any(
+            (row.get(name) or "").strip() for name in ("achievements", "challenges", "future_priorities")
+        ):
+            covered.append(label)
+    return {
+        "doc": doc,
+        "entity": doc.get("entity", {}),
+        "cycle_name": doc.get("cycle", {}).get("name", submission.report.cycle.name),
+        "number": submission.number,
+        "submitted_at": timezone.localtime(submission.submitted_at),
+        "is_late": submission.is_late,
+        "submitted_by": getattr(submission.submitted_by, "email", ""),
+        "lines_covered": covered,
+        "lines_not_applicable": not_applicable,
+        "indicators": len(doc.get("indicators", [])),
+        "pages": submission.pdf_pages,
+        "contact": doc.get("contact", {}),
+    }
+
+
+def _valid_email(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
+def secretariat_message(row: Delivery) -> EmailMultiAlternatives:
+    submission = row.submission
+    summary = submission_summary(submission)
+    contact_email = (summary["contact"].get("email") or "").strip()
+    return message_build(
+        "submission_secretariat",
+        to=row.recipients,
+        context={
+            **summary,
+            "admin_url": _url("admin:reports_report_change", submission.report_id, fallback="admin:index"),
+        },
+        attachments=[_pdf_attachment(submission)],
+        reply_to=[contact_email] if contact_email and _valid_email(contact_email) else [],
+        headers={"Message-ID": message_id(row)},
+    )
+
+
+def receipt_message(row: Delivery) -> EmailMultiAlternatives:
+    submission = row.submission
+    return message_build(
+        "submission_receipt",
+        to=row.recipients,
+        context={
+            **submission_summary(submission),
+            "secretariat_email": secretariat_address(submission.report.cycle),
+            "download_url": _url("reports:submission_pdf", submission.pk),
+        },
+        attachments=[_pdf_attachment(submission)],
+        headers={"Message-ID": message_id(row)},
+    )
+
+
+def notice_message(row: Delivery) -> EmailMultiAlternatives:
+    report = row.report
+    return message_build(
+        "changes_requested",
+        to=row.recipients,
+        context={
+            "entity": {"name": report.entity.name, "acronym": report.entity.acronym},
+            "cycle_name": report.cycle.name,
+            "message": row.context.get("message", ""),
+            "number": row.submission.number if row.submission else None,
+            "workspace_url": _url("reports:workspace", report.pk),
+            "secretariat_email": secretariat_address(report.cycle),
+        },
+        headers={"Message-ID": message_id(row)},
+    )
+
+
+def compilation_message(row: Delivery) -> EmailMultiAlternatives:
+    job = row.compilation
+    return message_build(
+        "compilation_ready",
+        to=row.recipients,
+        context={
+            "job": job,
+            "link": _url("admin:reports_compilation_download", job.pk, fallback="admin:index"),
+        },
+        headers={"Message-ID": message_id(row)},
+    )
+
+
+def invitation_message(row: Delivery) -> EmailMultiAlternatives:
+    invitation = row.invitation
+    return message_build(
+        "invitation",
+        to=row.recipients,
+        context={
+            "entity": invitation.entity,
+            "inviter": invitation.invited_by,
+            "url": _url("reports:invitation", token=row.context.get("token", "")),
+            "expires": invitation.expires_at,
+        },
+        headers={"Message-ID": message_id(row)},
+    )
+
+
+MESSAGES = {
+    K.SECRETARIAT_EMAIL: secretariat_message,
+    K.RECEIPT_EMAIL: receipt_message,
+    K.NOTICE_EMAIL: notice_message,
+    K.COMPILATION_EMAIL: compilation_message,
+    K.INVITATION_EMAIL: invitation_message,
+}
+
+
+def _language(row: Delivery) -> str:
+    """The secretariat's e-mails (a submission, a compilation) in the portal's language; an
+    invitation in the language its sender used; the stakeholders' (receipt, changes requested)
+    in the language their report is written in."""
+    if row.kind == K.INVITATION_EMAIL:
+        return row.context.get("language") or settings.LANGUAGE_CODE
+    if row.report_id and row.kind != K.SECRETARIAT_EMAIL:
+        return row.report.language or settings.LANGUAGE_CODE
+    return settings.LANGUAGE_CODE
+
+
+def delivery_message(row: Delivery) -> EmailMultiAlternatives:
+    """The e-mail of a row, in its reader's language."""
+    row = Delivery.objects.select_related(
+        "submission__submitted_by",
+        "report__entity",
+        "report__cycle",
+        "compilation__cycle",
+        "invitation__entity",
+        "invitation__invited_by",
+    ).get(pk=row.pk)
+    with translation.override(_language(row)):
+        return MESSAGES[row.kind](row)
