@@ -72,9 +72,12 @@ test-deployed: system-packages install-dev
 bench: system-packages install-dev
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+# ruff (lint and format), mypy with django-stubs, and import-linter's layer contracts (pyproject.toml).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install-dev
 	$(BIN)/ruff format .

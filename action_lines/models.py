@@ -52,7 +52,9 @@ class ActionLine(TimeStampedModel):
     order = models.PositiveSmallIntegerField(
         _("order"), unique=True, help_text=_("Position in the template.")
     )
-    agencies = models.ManyToManyField(Agency, through="Facilitator", related_name="action_lines")
+    agencies: "models.ManyToManyField[Agency, Facilitator]" = models.ManyToManyField(
+        Agency, through="Facilitator", related_name="action_lines"
+    )
 
     objects = ActionLineQuerySet.as_manager()
 

@@ -185,8 +185,12 @@ def single_pass(selection, out: Path) -> int:
     head, bodies = "", []
     for sub in subs:
         html = pdf.document_html(contents[sub.pk], number=sub.number, submitted_at=sub.submitted_at)
-        head = head or re.search(r"<head>.*?</head>", html, re.S).group(0)
-        bodies.append(re.search(r"<body[^>]*>(.*)</body>", html, re.S).group(1))
+        head_match = re.search(r"<head>.*?</head>", html, re.S)
+        body_match = re.search(r"<body[^>]*>(.*)</body>", html, re.S)
+        assert head_match, "a report's HTML without a head"
+        assert body_match, "a report's HTML without a body"
+        head = head or head_match.group(0)
+        bodies.append(body_match.group(1))
     html = f"<!doctype html><html lang='en'>{head}<body class='doc-print'>{''.join(bodies)}</body></html>"
     document = HTML(string=html, base_url=pdf.PDF_BASE_URL, url_fetcher=pdf.StaticFilesFetcher()).render()
     document.write_pdf(out)

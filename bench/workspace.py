@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -86,6 +87,7 @@ def fill(report, user, *, chars: int, stories: int) -> None:
         sentence = f"{label}: broadband for schools, clinics and farmers in every region. "
         return (sentence * (chars // len(sentence) + 1))[:chars]
 
+    data: dict[str, object]
     for spec in annex.SECTIONS:
         if spec.kind is annex.Kind.NARRATIVE:
             data = {q.name: text(q.name) for q in spec.questions}
@@ -171,7 +173,8 @@ def run(args) -> None:
     call_command("migrate", verbosity=0)
     call_command("loaddata", *REFERENCE_FIXTURES, verbosity=0)
     cycle = ReportingCycle.objects.order_by("-opens_at").first()
-    user = factories.UserFactory(email="bench@example.org")
+    assert cycle, "no reporting cycle in the reference data"
+    user = factories.UserFactory.create(email="bench@example.org")
     entity = Entity.objects.create(name="Bench Ministry", stakeholder_type="government", country_id="KE")
     Membership.objects.create(user=user, entity=entity, role="owner")
     report = Report.objects.create(entity=entity, cycle=cycle)
@@ -183,17 +186,19 @@ def run(args) -> None:
     client.force_login(user)
     key = "line-C7.HEALTH"
     section = reverse("reports:section", kwargs={"report_id": report.pk, "key": key})
-    measurements = {
+    measurements: dict[str, tuple[str, str, str | None, dict[str, Any]]] = {
         "section page (GET)": ("get", section, None, {}),
         "save (POST, no JavaScript)": ("post", section, "line", {}),
         "autosave (POST, JSON)": ("post", section, "line", {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}),
         "overview (GET)": ("get", reverse("reports:workspace", kwargs={"report_id": report.pk}), None, {}),
         "preview (GET)": ("get", reverse("reports:preview", kwargs={"report_id": report.pk}), None, {}),
     }
-    results = []
+    results: list[dict[str, Any]] = []
     counter = 0
     for name, (method, url, body, headers) in measurements.items():
-        timings, queries, sizes = [], set(), []
+        timings: list[float] = []
+        queries: set[int] = set()
+        sizes: list[int] = []
         for run_number in range(args.runs + 2):  # two warm-up requests
             counter += 1
             data = line_post(report, key, counter) if body == "line" else None
@@ -226,8 +231,8 @@ def run(args) -> None:
     )
     print(f"{'request':<30} {'median ms':>10} {'p95 ms':>10} {'queries':>10} {'bytes':>10}")
     for r in results:
-        queries = "/".join(str(q) for q in r["queries"])
-        print(f"{r['name']:<30} {r['median_ms']:>10.2f} {r['p95_ms']:>10.2f} {queries:>10} {r['bytes']:>10}")
+        counts = "/".join(str(q) for q in r["queries"])
+        print(f"{r['name']:<30} {r['median_ms']:>10.2f} {r['p95_ms']:>10.2f} {counts:>10} {r['bytes']:>10}")
     print(
         json.dumps(
             {

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 TEMPLATE_TITLE = _("20-Year Reporting Template")
 TEMPLATE_SUBTITLE = _(
@@ -37,8 +40,8 @@ class Question:
     """One answer box: ``name`` is the model field that stores it."""
 
     name: str
-    label: str | Promise
-    guidance: str | Promise = ""
+    label: StrOrPromise
+    guidance: StrOrPromise = ""
     number: str = ""  # e.g. "1" for III.1
 
     @property
@@ -50,8 +53,8 @@ class Question:
 class Section:
     key: str  # stable identifier, also the URL slug
     number: str  # Roman numeral, or "" for the contact
-    title: str | Promise
-    guidance: str | Promise
+    title: StrOrPromise
+    guidance: StrOrPromise
     kind: Kind
     questions: tuple[Question, ...] = field(default_factory=tuple)
 
@@ -75,7 +78,7 @@ SUCCESS_STORIES_GUIDANCE = _("Please elaborate with success stories for each Act
 NOT_APPLICABLE_LABEL = _("Not applicable to our entity")
 
 # Section IV: the template's own examples, offered as suggestions for the indicator name.
-INDICATOR_EXAMPLES: tuple[str | Promise, ...] = (
+INDICATOR_EXAMPLES: tuple[StrOrPromise, ...] = (
     _("Percentage of the population with Internet access"),
     _("Mobile penetration"),
     _("Percentage of government services available online"),
@@ -84,7 +87,7 @@ INDICATOR_EXAMPLES: tuple[str | Promise, ...] = (
     _("Digital skills training"),
     _("Policies and digital governance frameworks"),
 )
-INDICATOR_COLUMNS: tuple[tuple[str, str | Promise], ...] = (
+INDICATOR_COLUMNS: tuple[tuple[str, StrOrPromise], ...] = (
     ("indicator", _("Indicator")),
     ("value", _("Value")),
     ("unit", _("Unit")),
@@ -93,7 +96,7 @@ INDICATOR_COLUMNS: tuple[tuple[str, str | Promise], ...] = (
     ("note", _("Note")),
 )
 
-CONTACT_FIELDS: tuple[tuple[str, str | Promise], ...] = (
+CONTACT_FIELDS: tuple[tuple[str, StrOrPromise], ...] = (
     ("name", _("Name")),
     ("position", _("Position")),
     ("unit", _("Entity unit")),
@@ -205,6 +208,9 @@ SECTIONS: tuple[Section, ...] = (
         kind=Kind.CONTACT,
     ),
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 SECTIONS_BY_KEY: dict[str, Section] = {s.key: s for s in SECTIONS}
 

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -370,7 +371,7 @@ def demo_seed(*, reports: int = 60, seed: int = 2025, today=None) -> DemoResult:
         report.lines_covered = covered
         for order, (name, unit, source) in enumerate(rng.sample(INDICATOR_ROWS, rng.randint(3, 6))):
             value = f"{rng.uniform(5, 99):.1f}" if unit in {"%", "per 100"} else f"{rng.randint(3, 250000):,}"
-            row = KeyIndicator(
+            indicator = KeyIndicator(
                 report=report,
                 indicator=name,
                 value=value,
@@ -380,8 +381,8 @@ def demo_seed(*, reports: int = 60, seed: int = 2025, today=None) -> DemoResult:
                 note="",
                 order=order,
             )
-            indicators.append(row)
-            mine["indicators"].append(row)
+            indicators.append(indicator)
+            mine["indicators"].append(indicator)
         contacts.append(
             FollowUpContact(
                 report=report,
@@ -417,7 +418,7 @@ def demo_seed(*, reports: int = 60, seed: int = 2025, today=None) -> DemoResult:
             ),
         )
         for r in report_objs
-        if r.status != Report.Status.DRAFT
+        if r.submitted_at is not None  # every report but the drafts
     ]
     Submission.objects.bulk_create(submissions, batch_size=200)
     return DemoResult(
@@ -431,8 +432,6 @@ def demo_seed(*, reports: int = 60, seed: int = 2025, today=None) -> DemoResult:
 
 
 def _user_ensure(User, email: str, password_hash: str, *, first: str, last: str, staff: bool = False):
-    from allauth.account.models import EmailAddress
-
     user, created = User.objects.get_or_create(
         username=email,
         defaults={

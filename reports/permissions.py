@@ -12,6 +12,7 @@ the historical ``apps``) and what tests call after a transactional test flushed 
 from __future__ import annotations
 
 from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
 
 SECRETARIAT_GROUP = "Secretariat"
 
@@ -57,8 +58,6 @@ def codenames(table: dict[str, dict[str, tuple[str, ...]]] = SECRETARIAT_PERMISS
 def permissions_create(*, apps=global_apps, using: str = "default") -> None:
     """Create the content types and permissions of every installed app now, rather than
     after ``migrate`` finishes (Django only does it in its ``post_migrate`` signal)."""
-    from django.contrib.auth.management import create_permissions
-
     for app_config in apps.get_app_configs():
         # Historical app configs have no models module; create_permissions skips those.
         original = getattr(app_config, "models_module", None)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -24,8 +26,12 @@ from .models import (
     Membership,
     Report,
     ReportingCycle,
+    StatusChange,
     Submission,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 NOT_STARTED = "not_started"
 IN_PROGRESS = "in_progress"
@@ -70,7 +76,7 @@ def report_for_member(*, user, report_id: int) -> Report | None:
 class OutlineItem:
     key: str  # workspace section key: "executive-summary", "line-C2" …
     number: str
-    title: str | Promise
+    title: StrOrPromise
     state: str
     children: list[OutlineItem] = field(default_factory=list)
 
@@ -82,7 +88,7 @@ class OutlineItem:
 @dataclass
 class Missing:
     key: str
-    label: str | Promise
+    label: StrOrPromise
 
 
 def _text_state(values: list[str]) -> str:
@@ -315,10 +321,6 @@ def submission_content(*, report: Report, number: int | None = None) -> tuple[in
 
 def report_deliveries(*, report: Report) -> QuerySet:
     """The report's delivery work (PDF rendering, e-mails), newest first."""
-    from django.db import models
-
-    from .models import Delivery
-
     return (
         Delivery.objects.filter(report=report)
         .annotate(submission_number=models.F("submission__number"))
@@ -329,8 +331,6 @@ def report_deliveries(*, report: Report) -> QuerySet:
 
 def report_status_changes(*, report: Report) -> QuerySet:
     """The report's audit trail, oldest first, with who made each move."""
-    from .models import StatusChange
-
     return StatusChange.objects.filter(report=report).select_related("actor").order_by("created_at", "pk")
 
 

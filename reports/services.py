@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
+from . import selectors
 from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, Kind, section
 from .delivery import runner as delivery
 from .document import snapshot
@@ -52,7 +53,7 @@ S = Report.Status
 @transaction.atomic
 def entity_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     stakeholder_type: str,
     country: Country,
@@ -72,7 +73,7 @@ def entity_create(
 
 
 @transaction.atomic
-def entity_update(*, entity: Entity, actor: AbstractBaseUser, **fields: Any) -> Entity:
+def entity_update(*, entity: Entity, actor: User, **fields: Any) -> Entity:
     allowed = {"name", "acronym", "stakeholder_type", "country", "website"}
     unknown = set(fields) - allowed
     if unknown:
@@ -84,7 +85,7 @@ def entity_update(*, entity: Entity, actor: AbstractBaseUser, **fields: Any) -> 
     return entity
 
 
-def membership_require(*, entity: Entity, user: AbstractBaseUser, owner: bool = False) -> Membership:
+def membership_require(*, entity: Entity, user: User, owner: bool = False) -> Membership:
     membership = Membership.objects.filter(entity=entity, user=user).first()
     if membership is None or (owner and membership.role != Membership.Role.OWNER):
         raise MembershipError(_("Only the entity's owners can do this."))
@@ -92,16 +93,14 @@ def membership_require(*, entity: Entity, user: AbstractBaseUser, owner: bool = 
 
 
 @transaction.atomic
-def membership_add(
-    *, entity: Entity, user: AbstractBaseUser, role: str = Membership.Role.EDITOR
-) -> Membership:
+def membership_add(*, entity: Entity, user: User, role: str = Membership.Role.EDITOR) -> Membership:
     """Add a person to an entity (accepting an invitation); an existing membership is kept."""
     membership, _created = Membership.objects.get_or_create(entity=entity, user=user, defaults={"role": role})
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, entity: Entity, user: AbstractBaseUser, actor: AbstractBaseUser) -> None:
+def membership_remove(*, entity: Entity, user: User, actor: User) -> None:
     """An owner removes a colleague (or a person leaves). The last owner cannot go."""
     if actor.pk != user.pk:
         membership_require(entity=entity, user=actor, owner=True)
@@ -251,7 +250,7 @@ def report_save_section(
     key: str,
     data: dict[str, Any],
     base_version: int,
-    user: AbstractBaseUser,
+    user: User,
     at: datetime | None = None,
 ) -> Report:
     """Save one workspace section (``executive-summary``, ``strategies``, ``line-C2``, ``indicators``,
@@ -338,7 +337,7 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def _move(report: Report, to_status: str, *, actor: AbstractBaseUser | None, message: str = "") -> None:
+def _move(report: Report, to_status: str, *, actor: User | None, message: str = "") -> None:
     if to_status not in TRANSITIONS.get(report.status, set()):
         raise IllegalTransition(
             _("A report that is “%(current)s” cannot be moved to “%(target)s”.")
@@ -351,14 +350,12 @@ def _move(report: Report, to_status: str, *, actor: AbstractBaseUser | None, mes
 
 
 @transaction.atomic
-def report_submit(*, report: Report, user: AbstractBaseUser, at: datetime | None = None) -> Submission:
+def report_submit(*, report: Report, user: User, at: datetime | None = None) -> Submission:
     """Submit (or resubmit) a report: checks what is missing and the deadline, stores a numbered
     immutable snapshot, and makes the report read-only for the entity.
 
     The row lock makes double clicks and two tabs produce one submission: the second one finds
     the report no longer editable and gets ``NotEditable``."""
-    from . import selectors
-
     now = at or timezone.now()
     locked = _lock(report)
     if not locked.is_editable_by_stakeholders:
@@ -398,7 +395,7 @@ def report_submit(*, report: Report, user: AbstractBaseUser, at: datetime | None
 
 
 @transaction.atomic
-def report_request_changes(*, report: Report, actor: AbstractBaseUser, message: str) -> Report:
+def report_request_changes(*, report: Report, actor: User, message: str) -> Report:
     """The secretariat re-opens a submitted report for the entity, saying what to change."""
     message = (message or "").strip()
     if not message:
@@ -412,9 +409,7 @@ def report_request_changes(*, report: Report, actor: AbstractBaseUser, message: 
 
 
 @transaction.atomic
-def report_transition(
-    *, report: Report, to_status: str, actor: AbstractBaseUser, message: str = ""
-) -> Report:
+def report_transition(*, report: Report, to_status: str, actor: User, message: str = "") -> Report:
     """Review moves other than submitting and requesting changes: start review, accept,
     publish, and back. Illegal moves raise ``IllegalTransition``."""
     if to_status == S.SUBMITTED and report.status in {S.DRAFT, S.CHANGES_REQUESTED}:
@@ -428,7 +423,7 @@ def report_transition(
 
 
 def report_mark_line_not_applicable(
-    *, report: Report, key: str, not_applicable: bool, base_version: int, user: AbstractBaseUser
+    *, report: Report, key: str, not_applicable: bool, base_version: int, user: User
 ) -> Report:
     """Mark an Action Line (``line-<CODE>``) not applicable, or applicable again, in one click.
     The answers already typed are kept; the version check is the same as for any save."""

@@ -7,6 +7,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from playwright.sync_api import sync_playwright
+
 from tests.services import missing_service
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -35,7 +37,6 @@ def chromium(*, orm_between_steps: bool = True) -> Iterator:
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     if orm_between_steps:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

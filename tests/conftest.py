@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import translation
+from kombu import pools
 
 from action_lines.models import ActionLine
 from reports import services
+from reports.annex import NARRATIVE_FIELDS
 from reports.delivery import runner as delivery
 from reports.demo import REFERENCE_FIXTURES
 from reports.models import Country, StakeholderType
 from tests import factories
 from tests.services import REDIS, missing_service
+from tests.smtp import SMTPServer
+from wsis_portal.celery import app
 
 
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache: the admin keeps filter choices (countries with
     reports, regions, cycles) there for a minute, which would carry one test's data into the next."""
-    from django.core.cache import cache
-
     cache.clear()
 
 
@@ -27,9 +32,6 @@ def empty_cache():
 def portal_language():
     """Every test starts in the portal's language: a request in Arabic leaves Arabic active in
     the thread (LocaleMiddleware activates it and nothing deactivates it)."""
-    from django.conf import settings
-    from django.utils import translation
-
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
@@ -45,8 +47,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def reference_data(db):
     """Reference data present even after a transactional test flushed the tables."""
-    from action_lines.models import ActionLine
-
     if not ActionLine.objects.exists():
         call_command("loaddata", *REFERENCE_FIXTURES, verbosity=0)
 
@@ -60,17 +60,17 @@ def redis_url():
 
 @pytest.fixture
 def cycle(reference_data):
-    return factories.CycleFactory()
+    return factories.CycleFactory.create()
 
 
 @pytest.fixture
 def entity(reference_data):
-    return factories.EntityFactory()
+    return factories.EntityFactory.create()
 
 
 @pytest.fixture
 def report(entity, cycle):
-    return factories.ReportFactory(entity=entity, cycle=cycle)
+    return factories.ReportFactory.create(entity=entity, cycle=cycle)
 
 
 # --- A real SMTP server on loopback ------------------------------------------------------
@@ -79,8 +79,6 @@ def report(entity, cycle):
 @pytest.fixture(scope="session")
 def smtp_server():
     """An aiosmtpd server on a free loopback port for the whole session (see tests/smtp.py)."""
-    from tests.smtp import SMTPServer
-
     server = SMTPServer()
     server.start()
     yield server
@@ -109,8 +107,6 @@ def fill_report():
 
     ``text`` is a string (each field gets it, prefixed with the field's name) or a callable
     ``text(field_name) -> str``. Rows are written directly, like a colleague who typed it all."""
-    from action_lines.models import ActionLine
-    from reports.annex import NARRATIVE_FIELDS
 
     def fill(
         report, *, text="Twenty years of progress", language="en", contact_email="focal.point@example.org"
@@ -121,14 +117,14 @@ def fill_report():
         report.language = language
         lines = list(ActionLine.objects.in_template_order())
         for line in lines:
-            factories.ProgressFactory(
+            factories.ProgressFactory.create(
                 report=report,
                 action_line=line,
                 achievements=say(f"{line.code} achievements"),
                 challenges=say(f"{line.code} challenges"),
                 future_priorities=say(f"{line.code} priorities"),
             )
-            factories.SuccessStoryFactory(
+            factories.SuccessStoryFactory.create(
                 report=report,
                 action_line=line,
                 title=say(f"{line.code} story")[:300],
@@ -136,7 +132,7 @@ def fill_report():
                 url="https://example.org/story",
             )
         for n in range(3):
-            factories.IndicatorFactory(
+            factories.IndicatorFactory.create(
                 report=report,
                 indicator=say(f"indicator {n}")[:300],
                 value=say("value")[:100],
@@ -145,7 +141,7 @@ def fill_report():
                 note=say("note"),
                 order=n,
             )
-        factories.ContactFactory(
+        factories.ContactFactory.create(
             report=report,
             name=say("contact name")[:200],
             position=say("position")[:200],
@@ -162,10 +158,10 @@ def fill_report():
 
 
 def _celery_reset_pools(app) -> None:
-    from kombu import pools
-
-    app._pool = None
-    app.amqp._producer_pool = None
+    # Celery has no public way to drop its connection pools after the broker URL changed
+    # (``app.close()`` also unregisters the app).
+    app._pool = None  # noqa: SLF001
+    app.amqp._producer_pool = None  # noqa: SLF001
     pools.reset()
 
 
@@ -173,8 +169,6 @@ def _celery_reset_pools(app) -> None:
 def celery_broker():
     """``celery_broker(url)`` makes this process publish tasks to a real broker instead of running
     them inline (what the web process does in production); restored afterwards."""
-    from wsis_portal.celery import app
-
     saved = {name: app.conf[name] for name in ("broker_url", "task_always_eager")}
 
     def use(url: str):
@@ -196,10 +190,10 @@ CHINESE = "数字基础设施建设取得显著进展"
 
 def submitted(cycle, *, name, stype, country, lines, summary="Twenty years of WSIS implementation."):
     """A report submitted through the services, with its PDF rendered as the pipeline does."""
-    entity = factories.EntityFactory(
+    entity = factories.EntityFactory.create(
         name=name, stakeholder_type=stype, country=Country.objects.get(code=country)
     )
-    user = factories.MembershipFactory(entity=entity).user
+    user = factories.MembershipFactory.create(entity=entity).user
     report = services.report_get_or_create(entity=entity, cycle=cycle)
     save = services.report_save_section
     save(
@@ -223,7 +217,7 @@ def submitted(cycle, *, name, stype, country, lines, summary="Twenty years of WS
 @pytest.fixture
 def corpus(reference_data):
     """Three submitted reports (Kenya, Egypt with Arabic text, China with Chinese) and their PDFs."""
-    cycle = factories.CycleFactory(slug="wsis20-test", name="WSIS+20 review (test)")
+    cycle = factories.CycleFactory.create(slug="wsis20-test", name="WSIS+20 review (test)")
     subs = [
         submitted(
             cycle,

@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 import factory
-from django.contrib.auth import get_user_model
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from reports.models import (
@@ -22,9 +23,9 @@ from reports.models import (
 PASSWORD = "correct-horse-battery-staple"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
-        model = get_user_model()
+        model = User
         django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
@@ -35,19 +36,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def verified(obj, create, extracted, **kwargs):
+    def verified(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         """Give the user a verified primary e-mail address, as after sign-up (default)."""
         if not create or extracted is False:
             return
-        from allauth.account.models import EmailAddress
-
         obj.save()
         EmailAddress.objects.get_or_create(
             user=obj, email=obj.email, defaults={"verified": True, "primary": True}
         )
 
 
-class CycleFactory(factory.django.DjangoModelFactory):
+class CycleFactory(factory.django.DjangoModelFactory[ReportingCycle]):
     """An open cycle whose deadline is two weeks away."""
 
     class Meta:
@@ -62,7 +61,7 @@ class CycleFactory(factory.django.DjangoModelFactory):
     secretariat_email = "wsis-info@itu.int"
 
 
-class EntityFactory(factory.django.DjangoModelFactory):
+class EntityFactory(factory.django.DjangoModelFactory[Entity]):
     class Meta:
         model = Entity
 
@@ -73,7 +72,7 @@ class EntityFactory(factory.django.DjangoModelFactory):
     website = "https://www.example.org"
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -82,7 +81,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Membership.Role.OWNER
 
 
-class ReportFactory(factory.django.DjangoModelFactory):
+class ReportFactory(factory.django.DjangoModelFactory[Report]):
     class Meta:
         model = Report
 
@@ -91,7 +90,7 @@ class ReportFactory(factory.django.DjangoModelFactory):
     executive_summary = "Over twenty years we connected schools and hospitals."
 
 
-class ProgressFactory(factory.django.DjangoModelFactory):
+class ProgressFactory(factory.django.DjangoModelFactory[ActionLineProgress]):
     class Meta:
         model = ActionLineProgress
 
@@ -101,7 +100,7 @@ class ProgressFactory(factory.django.DjangoModelFactory):
     future_priorities = "Affordable broadband for all."
 
 
-class SuccessStoryFactory(factory.django.DjangoModelFactory):
+class SuccessStoryFactory(factory.django.DjangoModelFactory[SuccessStory]):
     class Meta:
         model = SuccessStory
 
@@ -111,7 +110,7 @@ class SuccessStoryFactory(factory.django.DjangoModelFactory):
     year = 2021
 
 
-class IndicatorFactory(factory.django.DjangoModelFactory):
+class IndicatorFactory(factory.django.DjangoModelFactory[KeyIndicator]):
     class Meta:
         model = KeyIndicator
 
@@ -123,7 +122,7 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
     source = "ITU"
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(factory.django.DjangoModelFactory[FollowUpContact]):
     class Meta:
         model = FollowUpContact
 

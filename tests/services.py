@@ -79,7 +79,7 @@ class PostgresServer:
         return subprocess.run([*self._as_user, *args], capture_output=True, text=True, timeout=120)
 
     def start(self) -> bool:
-        if not self.available:
+        if not (self.initdb and self.pg_ctl):
             self.error = "PostgreSQL binaries (initdb, pg_ctl) not found; install Debian's postgresql package"
             return False
         self.dir = Path(tempfile.mkdtemp(prefix="wsis-test-pg-"))
@@ -133,7 +133,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         if self.dir and self.dir.exists():
-            if self.port:
+            if self.port and self.pg_ctl:
                 self._run(self.pg_ctl, "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop")
             shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None
@@ -163,7 +163,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
     def start(self) -> bool:
-        if not self.available:
+        if self.binary is None:
             self.error = "redis-server not found; install Debian's redis-server package"
             return False
         if self.running:

@@ -37,7 +37,7 @@ class Received:
     @property
     def attachments(self) -> list[tuple[str, str, bytes]]:
         return [
-            (a.get_filename(), a.get_content_type(), a.get_payload(decode=True))
+            (a.get_filename() or "", a.get_content_type(), bytes(a.get_payload(decode=True)))
             for a in self.message.iter_attachments()
         ]
 

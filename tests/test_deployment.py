@@ -56,9 +56,11 @@ def test_every_command_of_our_image_exists():
             module, _, attr = args[0].partition(":")
             assert hasattr(importlib.import_module(module), attr), name
         elif program == "celery":
-            assert args[:2] == ["-A", "wsis_portal"] and args[2] in {"worker", "beat"}, name
+            assert args[:2] == ["-A", "wsis_portal"], name
+            assert args[2] in {"worker", "beat"}, name
         elif program == "python":
-            assert args[0] == "manage.py" and args[1] in get_commands(), name
+            assert args[0] == "manage.py", name
+            assert args[1] in get_commands(), name
         else:
             raise AssertionError(f"{name}: unexpected program {program}")
 
@@ -92,11 +94,13 @@ def test_every_image_is_pinned_to_a_release():
             continue
         image = service["image"]
         repository, _, tag = image.rpartition(":")
-        assert repository and "/" not in tag, f"{name}: {image} has no tag"
+        assert repository, f"{name}: {image} has no tag"
+        assert "/" not in tag, f"{name}: {image} has no tag"
         version = re.match(r"v?(\d+(?:\.\d+)*)", tag)
         # An exact release: major.minor.patch (PostgreSQL numbers its releases major.minor since 10).
         parts = 2 if repository == "postgres" else 3
-        assert version and version[1].count(".") + 1 >= parts, f"{name}: {image} is not pinned to a release"
+        assert version, f"{name}: {image} is not pinned to a release"
+        assert version[1].count(".") + 1 >= parts, f"{name}: {image} is not pinned to a release"
     assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm\s*$", DOCKERFILE, re.MULTILINE), (
         "the base image is not pinned to a Python 3.11 patch release"
     )
@@ -108,7 +112,8 @@ def test_published_ports_listen_on_this_machine_only():
     for name, ports in published.items():
         for port in ports:
             assert str(port).startswith("127.0.0.1:"), f"{name}: {port} is open to the network"
-    assert "127.0.0.1:8000:8000" in published["web"] and "127.0.0.1:8025:8025" in published["mail"]
+    assert "127.0.0.1:8000:8000" in published["web"]
+    assert "127.0.0.1:8025:8025" in published["mail"]
 
 
 def test_redis_requires_the_password_and_its_healthcheck_gives_it():
@@ -119,7 +124,9 @@ def test_redis_requires_the_password_and_its_healthcheck_gives_it():
     # redis-cli answers NOAUTH with exit status 0: the check must give the password and want PONG.
     assert redis["environment"]["REDISCLI_AUTH"].startswith("${REDIS_PASSWORD:?")
     check = " ".join(redis["healthcheck"]["test"])
-    assert "redis-cli" in check and "ping" in check and "PONG" in check
+    assert "redis-cli" in check
+    assert "ping" in check
+    assert "PONG" in check
 
 
 def test_broker_and_cache_are_separate_redis_databases_with_the_password():
@@ -127,7 +134,8 @@ def test_broker_and_cache_are_separate_redis_databases_with_the_password():
     broker, cache = env["CELERY_BROKER_URL"], env["CACHE_URL"]
     url = re.compile(r"^redis://:\$\{REDIS_PASSWORD:\?[^}]+\}@redis:6379/(\d+)$")
     broker_db, cache_db = url.match(broker), url.match(cache)
-    assert broker_db and cache_db, (broker, cache)
+    assert broker_db, broker
+    assert cache_db, cache
     assert (broker_db[1], cache_db[1]) == ("0", "1")
     for service in OUR_SERVICES.values():
         assert service["environment"]["CELERY_BROKER_URL"] == broker
@@ -151,7 +159,9 @@ def test_the_worker_has_a_memory_limit():
     # Each worker process is recycled well below the container's limit.
     per_child_kib = int(worker["environment"]["CELERY_WORKER_MAX_MEMORY_PER_CHILD"])
     units = {"k": 1, "m": 1024, "g": 1024**2}
-    number, unit = re.fullmatch(r"(\d+)([kmg])b?", str(limit).lower()).groups()
+    size = re.fullmatch(r"(\d+)([kmg])b?", str(limit).lower())
+    assert size, limit
+    number, unit = size.groups()
     assert 2 * per_child_kib < int(number) * units[unit]
 
 
@@ -159,7 +169,8 @@ def test_the_web_healthcheck_renders_a_page():
     test = COMPOSE["services"]["web"]["healthcheck"]["test"]
     script = test[-1]
     assert test[:3] == ["CMD", "python", "-c"]
-    assert "/accounts/login/" in script and "!= 200" in script
+    assert "/accounts/login/" in script
+    assert "!= 200" in script
     compile(script, "web healthcheck", "exec")
 
 
@@ -167,13 +178,16 @@ def test_the_image_installs_the_locked_dependencies_and_the_pdf_fonts():
     assert re.search(r"pip install --require-hashes -r requirements/base\.txt", DOCKERFILE)
     assert re.search(r"pip install --no-deps --no-build-isolation -e \.", DOCKERFILE)
     assert "constraints.txt" not in DOCKERFILE
-    assert "fonts-noto-core" in DOCKERFILE and "fonts-noto-cjk" in DOCKERFILE
+    assert "fonts-noto-core" in DOCKERFILE
+    assert "fonts-noto-cjk" in DOCKERFILE
     assert "libpango-1.0-0" in DOCKERFILE
 
 
 def test_the_image_collects_static_files_with_production_settings_and_keeps_no_key():
     run = next(line for line in DOCKERFILE.replace("\\\n", " ").splitlines() if "collectstatic" in line)
-    assert run.startswith("RUN ") and "DEBUG=false" in run and "DEBUG=true" not in run
+    assert run.startswith("RUN ")
+    assert "DEBUG=false" in run
+    assert "DEBUG=true" not in run
     # A throwaway key, made in the same command: nothing secret stays in the image.
     assert re.search(r"SECRET_KEY=\"\$\(python -c '.*secrets\.token_urlsafe", run)
     assert not re.search(r"^\s*(ENV|ARG)\b.*SECRET_KEY", DOCKERFILE, re.MULTILINE)
@@ -187,7 +201,7 @@ LOCK_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
 def locked(name: str) -> dict[str, tuple[str, list[str]]]:
     """Each requirement of requirements/<name> as canonical name -> (version, hashes)."""
     text = (ROOT / "requirements" / name).read_text()
-    entries = {}
+    entries: dict[str, tuple[str, list[str]]] = {}
     for block in re.split(r"\n(?=\S)", text):
         if block.startswith("#") or not block.strip():
             continue
@@ -235,4 +249,5 @@ def test_make_installs_from_the_locks_with_hashes():
     assert "--require-hashes -r requirements/base.txt" in makefile
     assert "--no-deps --no-build-isolation -e ." in makefile
     assert re.search(r"^lock:", makefile, re.MULTILINE)
-    assert not (ROOT / "constraints.txt").exists() and "constraints.txt" not in makefile
+    assert not (ROOT / "constraints.txt").exists()
+    assert "constraints.txt" not in makefile

@@ -1,6 +1,7 @@
 """`/healthz` tells a load balancer whether the database and the broker answer."""
 
 import pytest
+from django.db import connection
 
 from tests.services import free_port
 
@@ -50,6 +51,4 @@ def test_unavailable_when_the_broker_does_not_answer(client, settings):
 
 @pytest.mark.postgres
 def test_the_suite_runs_on_postgresql():
-    from django.db import connection
-
     assert connection.vendor == "postgresql"

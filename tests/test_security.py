@@ -20,7 +20,7 @@ def admin_login(client, username, password):
 
 
 def test_the_admin_login_locks_an_account_after_five_failures(client):
-    staff = factories.UserFactory(is_staff=True, email="reviewer@wsis.example.org")
+    staff = factories.UserFactory.create(is_staff=True, email="reviewer@wsis.example.org")
     for _ in range(5):
         response = admin_login(client, staff.username, "wrong password")
         assert response.status_code == 200
@@ -29,14 +29,15 @@ def test_the_admin_login_locks_an_account_after_five_failures(client):
     assert response.status_code == 200
     assert "Too many failed login attempts" in response.content.decode()
     # Another account is not locked by these failures.
-    other = factories.UserFactory(is_staff=True, email="other@wsis.example.org")
+    other = factories.UserFactory.create(is_staff=True, email="other@wsis.example.org")
     assert admin_login(client, other.username, factories.PASSWORD).status_code == 302
 
 
 def test_a_correct_admin_login_still_works(client):
-    staff = factories.UserFactory(is_staff=True)
+    staff = factories.UserFactory.create(is_staff=True)
     response = admin_login(client, staff.username, factories.PASSWORD)
-    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
 
 
 @pytest.mark.parametrize("path", ["/", "/accounts/login/", "/admin/login/"])
@@ -45,5 +46,6 @@ def test_pages_carry_a_content_security_policy_without_inline_scripts(client, pa
     policy = dict(directive.strip().split(" ", 1) for directive in header.split(";"))
     assert policy["default-src"] == "'self'"
     assert policy["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval'
-    assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["object-src"] == "'none'"
     assert policy["form-action"] == "'self'"

@@ -1,6 +1,7 @@
 """Settings come from the environment; production values pass `check --deploy`."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -129,8 +130,6 @@ def test_check_deploy_reports_nothing_with_production_values(tmp_path):
 
 
 def test_env_example_documents_every_variable_the_settings_read():
-    import re
-
     settings_src = (ROOT / "wsis_portal" / "settings.py").read_text()
     read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_src))
     example = (ROOT / ".env.example").read_text()

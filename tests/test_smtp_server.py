@@ -23,4 +23,5 @@ def test_it_can_answer_temporary_and_permanent_errors(mailbox):
         send_mail("x", "y", "from@example.org", ["to@example.org"])
     assert permanent.value.smtp_code == 550
     send_mail("x", "y", "from@example.org", ["to@example.org"])
-    assert len(mailbox.messages) == 1 and mailbox.attempts == 3
+    assert len(mailbox.messages) == 1
+    assert mailbox.attempts == 3

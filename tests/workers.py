@@ -12,13 +12,13 @@ import time
 import uuid
 from pathlib import Path
 
+from django.db import connection
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def database_url_for_subprocess() -> str:
     """The URL of the database the tests use (the ``test_…`` one), for other processes."""
-    from django.db import connection
-
     s = connection.settings_dict
     if s["ENGINE"] != "django.db.backends.postgresql":
         raise RuntimeError("a worker process can only share a PostgreSQL test database")

@@ -14,6 +14,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = "unavailable"
@@ -33,8 +34,6 @@ def check_database() -> tuple[bool, str]:
 def check_broker() -> tuple[bool, str]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return True, "not used: tasks run inline"
-    from kombu import Connection
-
     try:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

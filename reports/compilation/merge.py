@@ -12,6 +12,8 @@ Links inside a report (its own table of contents) point to named destinations in
 catalog, which the output does not have: they become explicit destinations to the copied
 pages, and links to pages that were not copied are dropped. The page tree, the outline, the
 document information and the cross-reference table are written at the end.
+
+Why it is our own code rather than a library's, and what it measured: docs/decisions/0004.
 """
 
 from __future__ import annotations
@@ -266,7 +268,9 @@ class _SourceCopy:
                 dest = self._named_destination(plain.group(1))
             else:
                 dest = self._explicit(body[start:end].strip(WHITESPACE))
-            target = _FIRST_REF.match(dest) if dest else None
+            if not dest:
+                return None
+            target = _FIRST_REF.match(dest)
             if target is None or int(target.group(1)) not in self.page_target:
                 return None
             return body[:start] + b" " + dest + body[end:]
@@ -332,13 +336,15 @@ def _outline(writer: _Writer, runs: list[Run], run_pages: list[list[int]], outli
 
 def _page_tree(writer: _Writer, root: int, run_nodes: list[int], run_pages: list[list[int]]) -> int:
     """Write the run nodes and the nodes above them; return the number of pages."""
-    level = [(num, len(pages), pages) for num, pages in zip(run_nodes, run_pages, strict=True) if pages]
+    level: list[tuple[int, int, list[int] | None]] = [
+        (num, len(pages), pages) for num, pages in zip(run_nodes, run_pages, strict=True) if pages
+    ]
     for num, pages in zip(run_nodes, run_pages, strict=True):
         if not pages:
             writer.write(num, b"null")
     kids_of: dict[int, list[tuple[int, int]]] = {}
     while len(level) > TREE_FANOUT:
-        grouped = []
+        grouped: list[tuple[int, int, list[int] | None]] = []
         for start in range(0, len(level), TREE_FANOUT):
             chunk = level[start : start + TREE_FANOUT]
             num = writer.reserve()
@@ -490,7 +496,7 @@ def assemble(
         if parallel and jobs:
             writer.fh.close()
             first = len(writer.offsets)
-            with tempfile.TemporaryDirectory(prefix="pdfmerge-") as tmp:
+            with tempfile.TemporaryDirectory(prefix="compilation-merge-") as tmp:
                 job_path = Path(tmp) / "job.json"
                 child = _start_child(output, first, jobs, job_path)
                 try:
@@ -535,9 +541,9 @@ def assemble(
         output.unlink(missing_ok=True)
         raise
     starts, page = [], 0
-    for pages in run_pages:
+    for copied in run_pages:
         starts.append(page)
-        page += len(pages)
+        page += len(copied)
     return Assembled(pages=total, run_starts=starts)
 
 

@@ -1,11 +1,9 @@
 """The compiled document's table of contents, as a few text blocks per page.
 
-A compilation of 3,000 reports has a table of contents of 3,000 rows. Laid out as one box per
-row, it took WeasyPrint longer than copying all the reports' pages; as two preformatted text
-blocks per page (titles, and page numbers beside them), three times less. Rows never wrap:
-titles too long for the column are shortened here, with an ellipsis, measured with the
-metrics of the font they are set in (Noto Sans), so the number of rows per page — and so every
-page number — is known before layout.
+Each page of contents is two preformatted text blocks: the titles, and the page numbers beside
+them. Rows never wrap: titles too long for the column are shortened here, with an ellipsis,
+measured with the metrics of the font they are set in (Noto Sans), so the number of rows per
+page — and so every page number — is known before layout. Why: docs/decisions/0005.
 """
 
 from __future__ import annotations
@@ -17,6 +15,7 @@ from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from fontTools.ttLib import TTFont
 
 # Keep in step with static/css/compilation.css (.toc): A4, 20 mm side margins, 16 mm for the
 # page numbers, 10.5 pt text, 6 mm rows.
@@ -33,8 +32,6 @@ AVERAGE_EM = 0.6  # when the font cannot be read at all
 def _advances(bold: bool) -> tuple[dict[int, float], float] | None:
     """Advance widths (in em) by code point of Noto Sans (bold), found through fontconfig."""
     try:
-        from fontTools.ttLib import TTFont
-
         pattern = "Noto Sans:bold" if bold else "Noto Sans"
         path = subprocess.run(
             ["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True, timeout=10, check=True

@@ -248,7 +248,9 @@ def document_diff(
     result: list[SectionDiff] = []
     for key in _merged_order(before, after):
         previous, current = before_by_key.get(key), after_by_key.get(key)
-        title = (current or previous).title
+        either = current or previous
+        assert either is not None  # the key came from one of them
+        title = either.title
         old_lines = previous.lines if previous else []
         new_lines = current.lines if current else []
         if old_lines == new_lines:

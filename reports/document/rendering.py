@@ -8,7 +8,7 @@ The preview page, the PDF, the admin's report page and the compiled reports all 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from action_lines.models import ActionLine
 
@@ -21,6 +21,9 @@ from ..annex import (
     Question,
     Section,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass
@@ -50,7 +53,7 @@ class SectionPart:
     answers: list[tuple[Question, str]] = field(default_factory=list)
     lines: list[LinePart] = field(default_factory=list)
     indicators: list[dict[str, Any]] = field(default_factory=list)
-    contact: list[tuple[str, str]] = field(default_factory=list)
+    contact: list[tuple[StrOrPromise, str]] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:

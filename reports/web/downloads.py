@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.contrib.auth.models import User
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -13,12 +14,14 @@ from ..models import Membership, Submission
 
 @require_GET
 @login_required
-def submission_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Download the PDF rendered from submission ``pk``. Anyone but a member of the entity or the
     secretariat (staff who may view submissions: the "Secretariat" group, superusers) gets a 404,
     as for an id that does not exist."""
     submission = Submission.objects.select_related("report__entity", "report__cycle").filter(pk=pk).first()
     user = request.user
+    if not isinstance(user, User):  # login_required: never the anonymous user
+        raise Http404(_("No such submission."))
     if submission is None or not (
         (user.is_staff and user.has_perm("reports.view_submission"))
         or Membership.objects.filter(entity_id=submission.report.entity_id, user=user).exists()
@@ -36,12 +39,12 @@ def submission_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         handle = submission.pdf.open("rb")
     except FileNotFoundError as exc:
         raise Http404(_("No such submission.")) from exc
-    response = FileResponse(
+    download = FileResponse(
         handle,
         as_attachment=True,
         filename=submission_pdf_filename(submission),
         content_type="application/pdf",
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    download["Cache-Control"] = "private, no-store"
+    download["X-Content-Type-Options"] = "nosniff"
+    return download

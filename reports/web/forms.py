@@ -12,11 +12,12 @@ indicators with the maximum number of rows) stays far below ``DATA_UPLOAD_MAX_NU
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -140,7 +141,7 @@ class RowForm(forms.Form):
         self.incomplete = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # Django's clean() returns cleaned_data
         if self.is_blank():
             return data
         missing = [
@@ -237,36 +238,40 @@ class RowFormSet(forms.BaseFormSet):
         return [
             form.row()
             for form in self.forms
-            if not form.is_blank()
-            and not form.incomplete
-            and not (self.can_delete and self._should_delete_form(form))
+            if not form.is_blank() and not form.incomplete and not self._removed(form)
         ]
 
     def incomplete_count(self) -> int:
-        return sum(
-            1
-            for form in self.forms
-            if form.incomplete and not (self.can_delete and self._should_delete_form(form))
-        )
+        return len([form for form in self.forms if form.incomplete and not self._removed(form)])
+
+    def _removed(self, form: forms.Form) -> bool:
+        """Ticked "Remove when saving"."""
+        return self.can_delete and bool(form.cleaned_data.get(DELETION_FIELD_NAME, False))
 
 
-StoryFormSet = forms.formset_factory(
-    StoryForm,
-    formset=RowFormSet,
-    extra=1,
-    can_delete=True,
-    max_num=MAX_STORIES,
-    absolute_max=MAX_STORIES,
-    validate_max=True,
+StoryFormSet = cast(
+    "type[RowFormSet]",
+    forms.formset_factory(  # typed as the base class
+        StoryForm,
+        formset=RowFormSet,
+        extra=1,
+        can_delete=True,
+        max_num=MAX_STORIES,
+        absolute_max=MAX_STORIES,
+        validate_max=True,
+    ),
 )
-IndicatorFormSet = forms.formset_factory(
-    IndicatorForm,
-    formset=RowFormSet,
-    extra=1,
-    can_delete=True,
-    max_num=MAX_INDICATORS,
-    absolute_max=MAX_INDICATORS,
-    validate_max=True,
+IndicatorFormSet = cast(
+    "type[RowFormSet]",
+    forms.formset_factory(
+        IndicatorForm,
+        formset=RowFormSet,
+        extra=1,
+        can_delete=True,
+        max_num=MAX_INDICATORS,
+        absolute_max=MAX_INDICATORS,
+        validate_max=True,
+    ),
 )
 
 
@@ -351,6 +356,7 @@ class SectionEditor:
         self.spec = spec
         self.line = line
         self.formset: RowFormSet | None = None
+        self.form: forms.Form
         initial = {**values, "base_version": version}
         if line is not None:
             self.kind = "line"
@@ -361,6 +367,8 @@ class SectionEditor:
                 prefix="stories",
                 form_kwargs={"partial": partial},
             )
+        elif spec is None:
+            raise TypeError("a section's form needs its spec or its Action Line")
         elif spec.kind is annex.Kind.INDICATORS:
             self.kind = "indicators"
             self.form = IndicatorsForm(data, initial=initial, spec=spec)
@@ -413,10 +421,8 @@ class SectionEditor:
 
     def cleaned(self) -> dict[str, Any]:
         data = {k: v for k, v in self.form.cleaned_data.items() if k != "base_version"}
-        if self.kind == "line":
-            data["success_stories"] = self.formset.rows()
-        elif self.kind == "indicators":
-            data["indicators"] = self.formset.rows()
+        if self.formset is not None:  # an Action Line's stories, or the indicators
+            data["success_stories" if self.kind == "line" else "indicators"] = self.formset.rows()
         return data
 
     def errors(self) -> dict[str, list[str]]:
@@ -504,7 +510,7 @@ class EntityForm(forms.ModelForm):
         self.fields["name"].widget.attrs["autocomplete"] = "organization"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # Django's clean() returns cleaned_data
         name, country = (data.get("name") or "").strip(), data.get("country")
         if name and country:
             clash = Entity.objects.filter(name__iexact=name, country=country)

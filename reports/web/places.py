@@ -13,6 +13,7 @@ import unicodedata
 
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
+from django_countries import countries
 
 from ..models import Country, Region
 
@@ -33,8 +34,6 @@ def _in_english() -> bool:
 def country_label(country: Country) -> str:
     if _in_english():
         return country.name
-    from django_countries import countries
-
     return str(countries.name(country.code)) or country.name
 
 

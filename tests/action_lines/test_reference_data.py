@@ -1,8 +1,10 @@
 """The reference data matches the source documents (seeds 004 and 001)."""
 
 import pytest
+from django.utils import translation
 
 from action_lines.models import ActionLine, Facilitator
+from action_lines.names import TITLES
 
 pytestmark = pytest.mark.django_db
 
@@ -72,16 +74,16 @@ def test_facilitators_are_those_of_the_action_lines_table():
 
 
 def test_every_title_is_listed_for_translation_and_shown_in_the_readers_language(reference_data):
-    from django.utils import translation
-
-    from action_lines.names import TITLES
 
     for line in ActionLine.objects.all():
-        assert line.title in TITLES and line.short_title in TITLES, line.code
+        assert line.title in TITLES, line.code
+        assert line.short_title in TITLES, line.code
     c2 = ActionLine.objects.get(code="C2")
     e_health = ActionLine.objects.get(code="C7.HEALTH")
     assert c2.label == "C2: Information and communication infrastructure"
     with translation.override("fr"):
-        assert c2.label.startswith("C2: Infrastructure") and "information" in c2.label
-        assert e_health.label.startswith("C7. ") and e_health.label != "C7. E-Health"
+        assert c2.label.startswith("C2: Infrastructure")
+        assert "information" in c2.label
+        assert e_health.label.startswith("C7. ")
+        assert e_health.label != "C7. E-Health"
     assert e_health.label == "C7. E-Health"

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
 
+from reports.permissions import secretariat_group_ensure
 from tests import factories
+from tests.reports.admin.conftest import submit_directly
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,9 +27,9 @@ def violations(page) -> list[str]:
 
 @pytest.fixture
 def stakeholder(reference_data, cycle, fill_report):
-    report = factories.ReportFactory(cycle=cycle)
+    report = factories.ReportFactory.create(cycle=cycle)
     fill_report(report)
-    user = factories.MembershipFactory(entity=report.entity).user
+    user = factories.MembershipFactory.create(entity=report.entity).user
     return user, report
 
 
@@ -79,14 +82,10 @@ def test_the_public_and_stakeholder_pages_have_no_accessibility_violations(
 
 
 def test_the_secretariats_admin_pages_have_no_accessibility_violations(browser, live_server, stakeholder):
-    from django.urls import reverse
-
-    from reports.permissions import secretariat_group_ensure
-    from tests.reports.admin.conftest import submit_directly
 
     _user, report = stakeholder
     submit_directly(report)
-    reviewer = factories.UserFactory(email="reviewer@wsis.example.org")
+    reviewer = factories.UserFactory.create(email="reviewer@wsis.example.org")
     reviewer.is_staff = True
     reviewer.save()
     reviewer.groups.add(secretariat_group_ensure())

@@ -17,28 +17,28 @@ MESSAGE = "Please add the sources of your indicators and expand C5 on cybersecur
 
 @pytest.fixture
 def people(reference_data):
-    reviewer = factories.UserFactory(
+    reviewer = factories.UserFactory.create(
         email="reviewer@wsis.example.org", first_name="Rita", last_name="Reviewer"
     )
     reviewer.is_staff = True
     reviewer.save()
     reviewer.groups.add(secretariat_group_ensure())  # flushed by earlier transactional tests
-    owner = factories.UserFactory(email="focal.point@ministry.example.org")
+    owner = factories.UserFactory.create(email="focal.point@ministry.example.org")
     return reviewer, owner
 
 
 @pytest.fixture
 def reports(people, cycle):
     _reviewer, owner = people
-    on_security = factories.ReportFactory(
-        cycle=cycle, entity=factories.EntityFactory(name="Ministry of ICT of Kenya", acronym="MICT")
+    on_security = factories.ReportFactory.create(
+        cycle=cycle, entity=factories.EntityFactory.create(name="Ministry of ICT of Kenya", acronym="MICT")
     )
-    factories.MembershipFactory(entity=on_security.entity, user=owner)
+    factories.MembershipFactory.create(entity=on_security.entity, user=owner)
     fill(on_security, codes=("C1", "C5"))
     submit_directly(on_security, user=owner)
-    elsewhere = factories.ReportFactory(
+    elsewhere = factories.ReportFactory.create(
         cycle=cycle,
-        entity=factories.EntityFactory(name="Andes Networks Ltd", stakeholder_type="private_sector"),
+        entity=factories.EntityFactory.create(name="Andes Networks Ltd", stakeholder_type="private_sector"),
     )
     fill(elsewhere, codes=("C2",))
     submit_directly(elsewhere)

@@ -27,8 +27,8 @@ SAVED_AT = re.compile(r"^Saved at \d\d:\d\d$")
 @pytest.fixture
 def report(reference_data, settings):
     settings.REPORT_AUTOSAVE_SECONDS = AUTOSAVE_SECONDS
-    report = factories.ReportFactory(cycle=factories.CycleFactory(), executive_summary="")
-    factories.MembershipFactory(entity=report.entity, user__email="focal.point@example.org")
+    report = factories.ReportFactory.create(cycle=factories.CycleFactory.create(), executive_summary="")
+    factories.MembershipFactory.create(entity=report.entity, user__email="focal.point@example.org")
     return report
 
 
@@ -295,6 +295,7 @@ def test_save_pressed_while_an_autosave_is_on_its_way_saves_everything_without_a
     def hold_autosave_answers(route, request):
         if request.method == "POST" and request.headers.get("x-requested-with"):
             posted = re.search(r'name="challenges_gaps"\r\n\r\n(.*?)\r\n--', request.post_data, re.S)
+            assert posted, request.post_data
             held.append((route, route.fetch(), posted.group(1)))
         else:
             route.continue_()

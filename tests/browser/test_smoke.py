@@ -2,13 +2,13 @@
 
 import pytest
 
+from tests.factories import CycleFactory
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_landing_page_shows_the_deadline_and_how_to_start(page, live_server, reference_data):
-    from tests.factories import CycleFactory
-
-    cycle = CycleFactory(name="WSIS+20 review 2025")
+    cycle = CycleFactory.create(name="WSIS+20 review 2025")
     page.goto(live_server.url + "/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Your 20-year report")
     assert cycle.deadline.strftime("%Y") in page.locator(".deadline").inner_text()
@@ -17,9 +17,7 @@ def test_landing_page_shows_the_deadline_and_how_to_start(page, live_server, ref
 
 
 def test_a_visitor_switches_to_arabic_and_back_with_the_keyboard(page, live_server, reference_data):
-    from tests.factories import CycleFactory
-
-    CycleFactory(name="WSIS+20 review 2025")
+    CycleFactory.create(name="WSIS+20 review 2025")
     page.goto(live_server.url + "/")
     page.get_by_label("Language").select_option("ar")
     page.get_by_role("button", name="Change").press("Enter")

@@ -29,7 +29,7 @@ def wait_for_mail(mailbox, address: str, timeout: float = 10.0):
 
 
 def test_stakeholder_journey_from_sign_up_to_submission(browser, live_server, reference_data, mailbox):
-    factories.CycleFactory(name="WSIS+20 review 2025")
+    factories.CycleFactory.create(name="WSIS+20 review 2025")
     base = live_server.url
     first = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     first.set_default_timeout(15_000)
@@ -44,7 +44,9 @@ def test_stakeholder_journey_from_sign_up_to_submission(browser, live_server, re
     page.get_by_role("button", name="Create the account").click()
     page.get_by_role("heading", name="Check your inbox").wait_for()
     message = wait_for_mail(mailbox, "focal.point@example.org")
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.text).group(0)
+    found = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.text)
+    assert found, message.text
+    link = found.group(0)
     page.goto(link)
     page.get_by_role("button", name="Confirm").click()
 
@@ -141,8 +143,8 @@ def test_stakeholder_journey_from_sign_up_to_submission(browser, live_server, re
     )
 
     # A colleague edits the same section in another browser.
-    colleague = factories.UserFactory(email="colleague@example.org", password=PASSWORD)
-    factories.MembershipFactory(entity=report.entity, user=colleague, role="editor")
+    colleague = factories.UserFactory.create(email="colleague@example.org", password=PASSWORD)
+    factories.MembershipFactory.create(entity=report.entity, user=colleague, role="editor")
     second = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     second.set_default_timeout(15_000)
     other = second.new_page()
@@ -195,9 +197,11 @@ def test_stakeholder_journey_from_sign_up_to_submission(browser, live_server, re
     assert "Ministry of ICT of Kenya" in to_secretariat.subject
     [(filename, mimetype, pdf)] = to_secretariat.attachments
     assert filename.endswith("-1.pdf")
-    assert mimetype == "application/pdf" and pdf.startswith(b"%PDF")
+    assert mimetype == "application/pdf"
+    assert pdf.startswith(b"%PDF")
     receipt = wait_for_mail(mailbox, "focal.point@example.org")
-    assert receipt.attachments and receipt.attachments[0][2] == pdf
+    assert receipt.attachments
+    assert receipt.attachments[0][2] == pdf
     page.reload()
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("PDF")).first.click()
@@ -216,10 +220,10 @@ def test_text_typed_when_the_session_expired_comes_back_after_logging_in(
 ):
     """On a phone-sized screen: the session ends while the person types; autosave says so and
     offers to log in; after logging in the text is back in the form, and saving stores it."""
-    cycle = factories.CycleFactory()
-    report = factories.ReportFactory(cycle=cycle)
-    user = factories.UserFactory(email="focal.point@example.org", password=PASSWORD)
-    factories.MembershipFactory(entity=report.entity, user=user)
+    cycle = factories.CycleFactory.create()
+    report = factories.ReportFactory.create(cycle=cycle)
+    user = factories.UserFactory.create(email="focal.point@example.org", password=PASSWORD)
+    factories.MembershipFactory.create(entity=report.entity, user=user)
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
     context.set_default_timeout(15_000)
     page = context.new_page()

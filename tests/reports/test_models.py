@@ -5,7 +5,17 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from reports.models import Country, Entity, Region, Report, StakeholderType
+from action_lines.models import ActionLine
+from reports.models import (
+    LINE_ADDRESSED,
+    ActionLineProgress,
+    Country,
+    Entity,
+    Region,
+    Report,
+    ReportingCycle,
+    StakeholderType,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def test_a_second_report_for_the_same_entity_and_cycle_is_refused(report):
     with pytest.raises(IntegrityError), transaction.atomic():
         Report.objects.create(entity=report.entity, cycle=report.cycle)
-    other_cycle = factories.CycleFactory()
+    other_cycle = factories.CycleFactory.create()
     assert Report.objects.create(entity=report.entity, cycle=other_cycle).pk
 
 
@@ -32,7 +42,7 @@ def test_a_second_report_for_the_same_entity_and_cycle_is_refused(report):
     ],
 )
 def test_region_is_derived_from_the_country(reference_data, code, region):
-    entity = factories.EntityFactory(country=Country.objects.get(code=code))
+    entity = factories.EntityFactory.create(country=Country.objects.get(code=code))
     assert entity.region.name == region
 
 
@@ -67,8 +77,6 @@ def test_a_submitted_report_must_have_a_submission_date(report):
 
 
 def test_the_2025_cycle_is_loaded_with_the_letters_deadline(reference_data):
-    from reports.models import ReportingCycle
-
     cycle = ReportingCycle.objects.get(slug="wsis20-2025")
     assert cycle.deadline.date().isoformat() == "2025-05-30"
     assert cycle.secretariat_email == "wsis-info@itu.int"
@@ -77,9 +85,6 @@ def test_the_2025_cycle_is_loaded_with_the_letters_deadline(reference_data):
 def test_the_database_keeps_whether_an_action_line_is_addressed(report, reference_data):
     """``ActionLineProgress.addressed`` is a generated column: some answer, and not marked not
     applicable (what the admin's filter, the dashboard and compilations count)."""
-    from action_lines.models import ActionLine
-    from reports.models import LINE_ADDRESSED, ActionLineProgress
-
     progress = ActionLineProgress.objects.create(report=report, action_line=ActionLine.objects.get(code="C3"))
 
     def addressed() -> bool:

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from action_lines.models import ActionLine
 from reports import errors, selectors, services
@@ -15,12 +15,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def owner(entity):
-    return factories.MembershipFactory(entity=entity).user
+    return factories.MembershipFactory.create(entity=entity).user
 
 
 @pytest.fixture
 def colleague(entity):
-    return factories.MembershipFactory(entity=entity, role="editor").user
+    return factories.MembershipFactory.create(entity=entity, role="editor").user
 
 
 def complete(report, user):
@@ -34,7 +34,9 @@ def complete(report, user):
     )
     for n, line in enumerate(ActionLine.objects.in_template_order()):
         key = f"line-{line.code}"
-        data = {"not_applicable": True} if n % 5 == 4 else {"achievements": f"Done on {line.code}."}
+        data: dict[str, object] = (
+            {"not_applicable": True} if n % 5 == 4 else {"achievements": f"Done on {line.code}."}
+        )
         services.report_save_section(report=report, key=key, data=data, base_version=0, user=user)
     services.report_save_section(
         report=report,
@@ -129,13 +131,12 @@ def test_submit_refuses_an_incomplete_report_and_says_what_is_missing(report, ow
     report.refresh_from_db()
     assert report.status == Report.Status.DRAFT
     missing_keys = [m.key for m in selectors.report_missing_items(report=report)]
-    assert "line-C7.HEALTH" in missing_keys and "contact" in missing_keys
+    assert "line-C7.HEALTH" in missing_keys
+    assert "contact" in missing_keys
     assert "executive-summary" not in missing_keys  # the factory wrote one
 
 
 def test_a_report_submitted_in_another_language_is_recorded_in_the_portals_language(report, owner):
-    from django.utils import translation
-
     complete(report, owner)
     with translation.override("fr"):
         submission = services.report_submit(report=report, user=owner)
@@ -152,7 +153,8 @@ def test_submit_snapshots_the_report_and_makes_it_read_only(report, owner):
     assert submission.content["narrative"]["executive_summary"] == "Twenty years of progress."
     assert submission.content["entity"]["name"] == report.entity.name
     report.refresh_from_db()
-    assert report.status == Report.Status.SUBMITTED and not report.is_late
+    assert report.status == Report.Status.SUBMITTED
+    assert not report.is_late
     with pytest.raises(errors.NotEditable):
         services.report_save_section(
             report=report,
@@ -168,24 +170,24 @@ def test_submit_snapshots_the_report_and_makes_it_read_only(report, owner):
 
 
 def test_submit_after_deadline_is_flagged_late_or_refused_per_cycle(entity, owner):
-    cycle = factories.CycleFactory(
+    cycle = factories.CycleFactory.create(
         deadline=timezone.now() - timedelta(hours=1), opens_at=timezone.now() - timedelta(days=20)
     )
-    report = complete(factories.ReportFactory(entity=entity, cycle=cycle), owner)
+    report = complete(factories.ReportFactory.create(entity=entity, cycle=cycle), owner)
     submission = services.report_submit(report=report, user=owner)
     assert submission.is_late
-    refusing = factories.CycleFactory(
+    refusing = factories.CycleFactory.create(
         deadline=timezone.now() - timedelta(hours=1),
         opens_at=timezone.now() - timedelta(days=20),
         late_policy=ReportingCycle.LatePolicy.REFUSE,
     )
-    other = complete(factories.ReportFactory(entity=entity, cycle=refusing), owner)
+    other = complete(factories.ReportFactory.create(entity=entity, cycle=refusing), owner)
     with pytest.raises(errors.SubmissionRefused, match="deadline"):
         services.report_submit(report=other, user=owner)
 
 
 def test_request_changes_reopens_and_resubmission_is_numbered(report, owner):
-    staff = factories.UserFactory(is_staff=True)
+    staff = factories.UserFactory.create(is_staff=True)
     complete(report, owner)
     services.report_submit(report=report, user=owner)
     with pytest.raises(errors.ReportError):
@@ -219,7 +221,7 @@ def test_request_changes_reopens_and_resubmission_is_numbered(report, owner):
 
 
 def test_illegal_review_moves_are_refused(report, owner):
-    staff = factories.UserFactory(is_staff=True)
+    staff = factories.UserFactory.create(is_staff=True)
     with pytest.raises(errors.IllegalTransition):
         services.report_transition(report=report, to_status=Report.Status.PUBLISHED, actor=staff)
     with pytest.raises(errors.IllegalTransition):
@@ -249,7 +251,8 @@ def test_outline_shows_states_and_progress(report, owner):
     assert lines["line-C1"].state == selectors.COMPLETE
     assert lines["line-C2"].state == selectors.NOT_STARTED
     c7_children = {c.key: c.state for c in lines["line-C7"].children}
-    assert len(c7_children) == 8 and c7_children["line-C7.GOV"] == selectors.NOT_APPLICABLE
+    assert len(c7_children) == 8
+    assert c7_children["line-C7.GOV"] == selectors.NOT_APPLICABLE
     assert by_key["executive-summary"].state == selectors.COMPLETE
     assert 0 < selectors.outline_progress(outline) < 100
 

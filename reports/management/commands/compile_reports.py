@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reports import selectors
 from reports.compilation import build as compilation
-from reports.models import Compilation, Region, Report, StakeholderType
+from reports.delivery.runner import submission_pdf_ensure
+from reports.models import Compilation, Region, Report, StakeholderType, Submission
 
 
 class Command(BaseCommand):
@@ -63,15 +64,13 @@ class Command(BaseCommand):
             regions=tuple(region),
             action_lines=tuple(action_line),
         )
-        from reports.delivery.runner import submission_pdf_ensure
-
         started = time.perf_counter()
         try:
             built = compilation.compilation_build(
                 selection,
                 Path(output),
                 title=title,
-                ensure_pdf=lambda sub: submission_pdf_ensure(submission=sub),
+                ensure_pdf=_ensure_pdf,
                 progress=lambda pct, msg: self.stderr.write(f"{pct:3d}% {msg}"),
             )
         except compilation.EmptySelection as exc:
@@ -80,3 +79,8 @@ class Command(BaseCommand):
             f"Wrote {output}: {built.reports} reports, {built.pages} pages, {built.size / 1e6:.1f} MB "
             f"in {time.perf_counter() - started:.1f} s."
         )
+
+
+def _ensure_pdf(submission: Submission) -> None:
+    """Render a submission's PDF here and now when the worker has not made it yet."""
+    submission_pdf_ensure(submission=submission)

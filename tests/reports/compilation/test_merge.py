@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from reports.compilation import merge as pdfmerge
+from reports.compilation import merge
 from reports.compilation.pdf_source import SourcePdf, normalized
 from tests.conftest import ARABIC, CHINESE
 
@@ -38,8 +38,8 @@ def texts(path: Path) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(path).pages]
 
 
-def outline(reader: PdfReader, items=None, level=1) -> list[tuple[int, str, int]]:
-    result = []
+def outline(reader: PdfReader, items=None, level=1) -> list[tuple[int, str | None, int | None]]:
+    result: list[tuple[int, str | None, int | None]] = []
     for item in reader.outline if items is None else items:
         if isinstance(item, list):
             result.extend(outline(reader, item, level + 1))
@@ -64,14 +64,12 @@ def link_targets(path: Path) -> list[list[int | None]]:
 
 def test_runs_are_copied_in_order_with_a_nested_outline_and_working_links(sources, tmp_path):
     out = tmp_path / "out.pdf"
-    mark = pdfmerge.Bookmark
-    assembled = pdfmerge.assemble(
+    mark = merge.Bookmark
+    assembled = merge.assemble(
         [
-            pdfmerge.Run(sources["beta"], 0, None, [mark("Beta — Civil Society, Kenya", 1, 0)]),
-            pdfmerge.Run(
-                sources["alpha"], 2, 3, [mark("Alpha, pages 2–3", 1, 0), mark("Alpha page 3", 2, 1)]
-            ),
-            pdfmerge.Run(sources["alpha"], 0, 0, [mark("Alpha contents", 2, 0)]),
+            merge.Run(sources["beta"], 0, None, [mark("Beta — Civil Society, Kenya", 1, 0)]),
+            merge.Run(sources["alpha"], 2, 3, [mark("Alpha, pages 2–3", 1, 0), mark("Alpha page 3", 2, 1)]),
+            merge.Run(sources["alpha"], 0, 0, [mark("Alpha contents", 2, 0)]),
         ],
         out,
         title="Compiled — test",
@@ -81,8 +79,10 @@ def test_runs_are_copied_in_order_with_a_nested_outline_and_working_links(source
     assert assembled.pages == len(pages) == 3 + 2 + 1
     assert assembled.run_starts == [0, 3, 5]
     assert ["Beta contents" in pages[0], "Beta page 2" in pages[2], "Alpha page 2" in pages[3]] == [True] * 3
-    assert "Alpha page 3" in pages[4] and "Alpha contents" in pages[5]
-    assert CHINESE in pages[1] and ("التحول" in pages[3] or ARABIC in pages[3])
+    assert "Alpha page 3" in pages[4]
+    assert "Alpha contents" in pages[5]
+    assert CHINESE in pages[1]
+    assert "التحول" in pages[3] or ARABIC in pages[3]
     assert outline(PdfReader(out)) == [
         (1, "Beta — Civil Society, Kenya", 0),
         (1, "Alpha, pages 2–3", 3),
@@ -91,13 +91,16 @@ def test_runs_are_copied_in_order_with_a_nested_outline_and_working_links(source
     ]
     targets = link_targets(out)
     # Beta was copied whole: its contents page links to its own pages in the output.
-    assert targets[0] and set(targets[0]) == {1, 2}
+    assert targets[0]
+    assert set(targets[0]) == {1, 2}
     # Alpha's contents page was copied, but only pages 3 and 4 of it: links to page 2 are gone.
-    assert targets[5] and set(targets[5]) == {3, 4}
+    assert targets[5]
+    assert set(targets[5]) == {3, 4}
     with pikepdf.open(out) as pdf:
         assert pdf.check_pdf_syntax() == []
         assert str(pdf.docinfo["/Title"]) == "Compiled — test"
-        assert str(pdf.Root.Lang) == "en" and pdf.Root.PageMode == pikepdf.Name.UseOutlines
+        assert str(pdf.Root.Lang) == "en"
+        assert pdf.Root.PageMode == pikepdf.Name.UseOutlines
         for page in pdf.pages:  # every page sits in the page tree node that lists it
             assert any(kid.objgen == page.obj.objgen for kid in page.obj.Parent.Kids)
 
@@ -107,16 +110,19 @@ def test_sources_in_either_file_form_are_read(sources, tmp_path):
     cross-reference table. Both are read the same."""
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(normalized(sources["alpha"].read_bytes()))
-    assert b"/ObjStm" not in plain.read_bytes() and b"/ObjStm" in sources["alpha"].read_bytes()
+    assert b"/ObjStm" not in plain.read_bytes()
+    assert b"/ObjStm" in sources["alpha"].read_bytes()
     for path in (sources["alpha"], plain):
         src = SourcePdf(path.read_bytes())
         assert len(src.page_numbers()) == 4
         assert set(src.named_destinations()) >= {b"Alpha-1", b"Alpha-2", b"Alpha-3"}
     out = tmp_path / "out.pdf"
-    pdfmerge.assemble([pdfmerge.Run(plain), pdfmerge.Run(sources["alpha"])], out)
+    merge.assemble([merge.Run(plain), merge.Run(sources["alpha"])], out)
     pages = texts(out)
-    assert len(pages) == 8 and pages[:4] == pages[4:]
-    assert link_targets(out)[0] and set(link_targets(out)[0]) == {1, 2, 3}
+    assert len(pages) == 8
+    assert pages[:4] == pages[4:]
+    assert link_targets(out)[0]
+    assert set(link_targets(out)[0]) == {1, 2, 3}
     assert set(link_targets(out)[4]) == {5, 6, 7}
 
 
@@ -129,17 +135,18 @@ def test_copying_in_a_child_process_while_a_source_is_made_gives_the_same_docume
 
     def runs(frame):
         return [
-            pdfmerge.Run(frame, 0, 0, [pdfmerge.Bookmark("Frame", 1, 0)]),
-            pdfmerge.Run(sources["alpha"], 0, None, [pdfmerge.Bookmark("Alpha", 2, 0)]),
-            pdfmerge.Run(frame, 1, 1, [pdfmerge.Bookmark("Frame part", 1, 0)]),
-            pdfmerge.Run(sources["beta"], 1, 2, [pdfmerge.Bookmark("Beta", 2, 0)]),
+            merge.Run(frame, 0, 0, [merge.Bookmark("Frame", 1, 0)]),
+            merge.Run(sources["alpha"], 0, None, [merge.Bookmark("Alpha", 2, 0)]),
+            merge.Run(frame, 1, 1, [merge.Bookmark("Frame part", 1, 0)]),
+            merge.Run(sources["beta"], 1, 2, [merge.Bookmark("Beta", 2, 0)]),
         ]
 
     parallel, inline = tmp_path / "parallel.pdf", tmp_path / "inline.pdf"
-    first = pdfmerge.assemble(runs(pdfmerge.Later(make_frame)), parallel, parallel=True)
-    second = pdfmerge.assemble(runs(tmp_path / "frame.pdf"), inline, parallel=False)
+    first = merge.assemble(runs(merge.Later(make_frame)), parallel, parallel=True)
+    second = merge.assemble(runs(tmp_path / "frame.pdf"), inline, parallel=False)
     assert made == [True]
-    assert first == second and first.pages == 1 + 4 + 1 + 2
+    assert first == second
+    assert first.pages == 1 + 4 + 1 + 2
     assert texts(parallel) == texts(inline)
     assert (
         outline(PdfReader(parallel))
@@ -159,9 +166,9 @@ def test_a_failing_copy_leaves_no_document_and_says_why(sources, tmp_path):
     missing = tmp_path / "gone.pdf"
     out = tmp_path / "out.pdf"
     with pytest.raises((FileNotFoundError, RuntimeError), match=r"gone\.pdf|No such file"):
-        pdfmerge.assemble(
-            [pdfmerge.Run(sources["alpha"]), pdfmerge.Run(missing)] * 30
-            + [pdfmerge.Run(pdfmerge.Later(lambda: sources["beta"]))],
+        merge.assemble(
+            [merge.Run(sources["alpha"]), merge.Run(missing)] * 30
+            + [merge.Run(merge.Later(lambda: sources["beta"]))],
             out,
             parallel=True,
         )
@@ -169,8 +176,8 @@ def test_a_failing_copy_leaves_no_document_and_says_why(sources, tmp_path):
 
 
 def test_text_strings_are_written_plainly_or_as_utf16():
-    assert pdfmerge.pdf_text("Key figures (2025)") == b"(Key figures \\(2025\\))"
-    encoded = pdfmerge.pdf_text("Côte d'Ivoire — " + ARABIC)
+    assert merge.pdf_text("Key figures (2025)") == b"(Key figures \\(2025\\))"
+    encoded = merge.pdf_text("Côte d'Ivoire — " + ARABIC)
     assert encoded.startswith(b"<feff")
     assert bytes.fromhex(encoded[1:-1].decode()).decode("utf-16") == "Côte d'Ivoire — " + ARABIC
 
@@ -185,7 +192,7 @@ def test_pages_keep_what_they_inherit_from_the_page_tree(tmp_path):
     source = tmp_path / "blank.pdf"
     source.write_bytes(buffer.getvalue())
     out = tmp_path / "out.pdf"
-    assert pdfmerge.assemble([pdfmerge.Run(source, 1, 1), pdfmerge.Run(source, 0, 0)], out).pages == 2
+    assert merge.assemble([merge.Run(source, 1, 1), merge.Run(source, 0, 0)], out).pages == 2
     with pikepdf.open(out) as merged:
         assert [list(map(int, p.mediabox)) for p in merged.pages] == [[0, 0, 300, 200], [0, 0, 200, 300]]
         assert [int(p.obj.Rotate) for p in merged.pages] == [90, 90]

@@ -16,13 +16,23 @@ import pikepdf
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.template import Context, Template
 from pypdf import PdfReader
 from weasyprint import HTML
 
 from action_lines.models import ActionLine
 from reports import annex, services
 from reports.document import snapshot
-from reports.document.pdf import PDF_BASE_URL, ResourceRefused, StaticFilesFetcher, pdf_filename, report_pdf
+from reports.document.pdf import (
+    PDF_BASE_URL,
+    ResourceRefused,
+    StaticFilesFetcher,
+    document_html,
+    pdf_filename,
+    print_stylesheet,
+    report_pdf,
+)
+from reports.templatetags.report_document import paragraphs
 from tests import factories
 from tests.services import missing_service
 
@@ -78,7 +88,8 @@ def test_every_section_and_action_line_appears_in_template_order_after_the_conte
     labels = [line.label for line in ActionLine.objects.in_template_order()]
     line_positions = [text.index(flat(label)) for label in labels]
     assert line_positions == sorted(line_positions)
-    assert positions[1] < line_positions[0] and line_positions[-1] < positions[2]
+    assert positions[1] < line_positions[0]
+    assert line_positions[-1] < positions[2]
     assert "C7 story description: Twenty years of progress" in text
     assert rendered.pages == len(PdfReader(io.BytesIO(rendered.content)).pages)
 
@@ -88,8 +99,11 @@ def test_cover_names_the_entity_and_the_submission_and_every_page_has_the_runnin
     pages = pdftotext(rendered.content).split("\f")[: rendered.pages]
     cover = flat(pages[0])
     assert filled.entity.name in cover
-    assert "Government" in cover and "Kenya" in cover and "Africa" in cover
-    assert "No. 3" in cover and "(after the deadline)" in cover
+    assert "Government" in cover
+    assert "Kenya" in cover
+    assert "Africa" in cover
+    assert "No. 3" in cover
+    assert "(after the deadline)" in cover
     assert "Contents" in pages[1]
     for number, page in enumerate(pages[1:], start=2):
         assert f"Page {number} of {rendered.pages}" in page
@@ -118,7 +132,10 @@ def test_outline_has_every_section_and_line_and_metadata_names_title_author_lang
     assert (2, "C7. E-Health") in outline  # sub-lines nest under C7
 
     info = reader.metadata
-    assert filled.entity.name in info.title and "WSIS+20" in info.title
+    assert info is not None
+    assert info.title
+    assert filled.entity.name in info.title
+    assert "WSIS+20" in info.title
     assert info.author == filled.entity.name
     with pikepdf.open(io.BytesIO(rendered.content)) as pdf:
         assert str(pdf.Root.Lang) == "fr"
@@ -134,9 +151,11 @@ def test_page_map_gives_each_line_with_content_pages_of_its_own(report, fill_rep
     page_map = rendered.page_map
     pages = pdftotext(rendered.content).split("\f")
 
-    assert "C3" not in page_map["covered"] and "C7.HEALTH" in page_map["covered"]
+    assert "C3" not in page_map["covered"]
+    assert "C7.HEALTH" in page_map["covered"]
     first, last = page_map["lines"]["C7.HEALTH"]
-    assert "C7. E-Health" in pages[first] and "C7.HEALTH priorities" in pages[last]
+    assert "C7. E-Health" in pages[first]
+    assert "C7.HEALTH priorities" in pages[last]
     assert "C7. E-Learning" not in "".join(pages[first : last + 1])
     spans = [page_map["lines"][code] for code in page_map["covered"]]
     assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))  # no page shared
@@ -172,8 +191,6 @@ def test_arabic_paragraphs_are_laid_out_right_to_left_and_english_ones_left_to_r
 
 
 def services_preview(report, *, language: str) -> str:
-    from reports.document.pdf import document_html
-
     report.language = language
     report.save()
     return document_html(snapshot.document_for_report(report))
@@ -186,7 +203,8 @@ class Listener:
     """An HTTP server on loopback that records every request it gets."""
 
     def __init__(self) -> None:
-        hits = self.hits = []
+        hits: list[str] = []
+        self.hits = hits
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
@@ -320,7 +338,7 @@ def test_the_fetcher_refuses_everything_else(url):
 
 
 def test_render_report_writes_the_latest_submission_or_the_live_report(report, fill_report, tmp_path):
-    user = factories.MembershipFactory(entity=report.entity).user
+    user = factories.MembershipFactory.create(entity=report.entity).user
     fill_report(report)
     live = tmp_path / "live.pdf"
     call_command("render_report", str(report.pk), "--output", str(live))
@@ -345,8 +363,6 @@ def test_pdf_file_names_are_safe():
 
 
 def test_answers_keep_their_paragraphs_bullets_and_each_paragraphs_direction():
-    from reports.templatetags.report_document import paragraphs
-
     html = paragraphs(
         f"Our work <b>:\n- one\n- two & three\nthen\n\n{ARABIC}\n\n• {ARABIC}\n\nplain\nsecond", "ltr"
     )
@@ -358,18 +374,18 @@ def test_answers_keep_their_paragraphs_bullets_and_each_paragraphs_direction():
         f'<ul class="doc-list" dir="rtl"><li>{ARABIC}</li></ul>\n'
         '<p dir="ltr">plain<br>second</p>'
     )
-    assert paragraphs("", "rtl") == "" and paragraphs("123", "rtl") == '<p dir="rtl">123</p>'
+    assert paragraphs("", "rtl") == ""
+    assert paragraphs("123", "rtl") == '<p dir="rtl">123</p>'
 
 
 def test_printed_lists_carry_their_bullets_as_text_and_the_preview_keeps_plain_list_items(report):
-    from django.template import Context, Template
-
     tag = Template("{% load report_document %}{% doc_text answer %}")
     answer = "Progress:\n- fibre to 2,000 schools\n- 4G in every district"
     printed = tag.render(Context({"answer": answer, "for_print": True, "base_dir": "ltr"}))
     preview = tag.render(Context({"answer": answer, "base_dir": "ltr"}))
     assert "<li>\u2022\u2002fibre to 2,000 schools</li>" in printed
-    assert "<li>fibre to 2,000 schools</li>" in preview and "\u2022" not in preview
+    assert "<li>fibre to 2,000 schools</li>" in preview
+    assert "\u2022" not in preview
     report.executive_summary = answer
     report.save()
     text = flat(pdftotext(report_pdf(snapshot.document_for_report(report)).content))
@@ -377,8 +393,6 @@ def test_printed_lists_carry_their_bullets_as_text_and_the_preview_keeps_plain_l
 
 
 def test_the_print_stylesheet_is_parsed_once_and_again_when_it_changes(settings, tmp_path):
-    from reports.document.pdf import print_stylesheet
-
     css = tmp_path / "css" / "document.css"
     css.parent.mkdir()
     css.write_text((settings.BASE_DIR / "static" / "css" / "document.css").read_text())

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_heading_in_template_order_and_hostile_text_stays_text(report):
-    user = factories.MembershipFactory(entity=report.entity).user
+    user = factories.MembershipFactory.create(entity=report.entity).user
     services.report_save_section(
         report=report,
         key="executive-summary",

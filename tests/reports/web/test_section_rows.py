@@ -25,12 +25,14 @@ AJAX = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
 
 @pytest.fixture
 def owner(entity):
-    return factories.MembershipFactory(entity=entity, user__email="owner@example.org").user
+    return factories.MembershipFactory.create(entity=entity, user__email="owner@example.org").user
 
 
 @pytest.fixture
 def colleague(entity):
-    return factories.MembershipFactory(entity=entity, role="editor", user__email="colleague@example.org").user
+    return factories.MembershipFactory.create(
+        entity=entity, role="editor", user__email="colleague@example.org"
+    ).user
 
 
 @pytest.fixture
@@ -160,17 +162,19 @@ def test_a_story_autosaved_in_the_blank_row_survives_the_next_autosave_and_the_s
         **story_fields(0, STORY_A),
     }
     first = member.post(url, page, **AJAX)
-    assert first.status_code == 200 and first.json()["version"] == 1
+    assert first.status_code == 200
+    assert first.json()["version"] == 1
     assert stored_stories(report, "C1") == [expected(STORY_A)]
 
     # The person keeps typing: the next autosave posts the same story row, still INITIAL_FORMS=0.
     page |= {"base_version": 1, "achievements": "Broadband reached every county and most schools."}
     second = member.post(url, page, **AJAX)
-    assert second.status_code == 200 and second.json()["version"] == 2
+    assert second.status_code == 200
+    assert second.json()["version"] == 2
     assert stored_stories(report, "C1") == [expected(STORY_A)]
 
     # Then Save, the ordinary post of the same page.
-    page |= {"base_version": 2, "challenges": "Power supply in rural areas.", "after": "stay"}
+    page |= {"base_version": "2", "challenges": "Power supply in rural areas.", "after": "stay"}
     saved = member.post(url, page)
     assert saved.status_code == 302
     assert stored_stories(report, "C1") == [expected(STORY_A)]
@@ -200,7 +204,7 @@ def test_stories_in_added_rows_survive_every_autosave(member, report):
     page |= {"base_version": 1, **management("stories", total=3, initial=0), **story_fields(2, STORY_C)}
     assert member.post(url, page, **AJAX).json()["version"] == 2
     assert stored_stories(report, "C3") == [expected(STORY_A), expected(STORY_B), expected(STORY_C)]
-    assert member.post(url, page | {"base_version": 2}).status_code == 302
+    assert member.post(url, page | {"base_version": "2"}).status_code == 302
     assert stored_stories(report, "C3") == [expected(STORY_A), expected(STORY_B), expected(STORY_C)]
 
 
@@ -212,13 +216,14 @@ def test_removing_a_stored_story_after_a_new_one_was_autosaved_keeps_the_new_one
         url, {"base_version": 0, **management("stories", total=1, initial=0), **story_fields(0, STORY_A)}
     )
     page = page_form(member.get(url))
-    assert page["stories-INITIAL_FORMS"] == "1" and page["stories-TOTAL_FORMS"] == "2"
+    assert page["stories-INITIAL_FORMS"] == "1"
+    assert page["stories-TOTAL_FORMS"] == "2"
 
     page |= story_fields(1, STORY_B)
     assert member.post(url, page, **AJAX).status_code == 200
     assert stored_stories(report, "C4") == [expected(STORY_A), expected(STORY_B)]
 
-    page |= {"base_version": 2, **story_fields(0, STORY_A, delete=True)}
+    page |= {"base_version": "2", **story_fields(0, STORY_A, delete=True)}
     assert member.post(url, page, **AJAX).status_code == 200
     assert stored_stories(report, "C4") == [expected(STORY_B)]
     # Saving the same page again (the box still ticked) keeps exactly B.
@@ -237,7 +242,7 @@ def test_a_mix_of_kept_removed_edited_and_added_stories_is_saved_as_shown(member
     assert stored_stories(report, "C5") == [expected(STORY_A), expected(STORY_B), expected(STORY_C)]
 
     edited_c = STORY_C | {"description": "Forty-two hospitals linked to specialists."}
-    page |= {"base_version": 2, **story_fields(0, STORY_A, delete=True), **story_fields(2, edited_c)}
+    page |= {"base_version": "2", **story_fields(0, STORY_A, delete=True), **story_fields(2, edited_c)}
     assert member.post(url, page | {"after": "stay"}).status_code == 302
     assert stored_stories(report, "C5") == [expected(STORY_B), expected(edited_c)]
 
@@ -284,7 +289,7 @@ def test_indicator_rows_added_and_autosaved_survive_the_next_autosave_and_the_sa
     page |= {"base_version": 1, "indicators_narrative": "Internet use more than doubled."}
     assert member.post(url, page, **AJAX).json()["version"] == 2
     assert stored_indicators(report) == rows
-    assert member.post(url, page | {"base_version": 2}).status_code == 302
+    assert member.post(url, page | {"base_version": "2"}).status_code == 302
     assert stored_indicators(report) == rows
     report.refresh_from_db()
     assert report.indicators_narrative == "Internet use more than doubled."
@@ -302,7 +307,7 @@ def test_removing_an_indicator_row_after_autosaves_removes_only_that_row(member,
     page = page_form(member.get(url))  # two stored rows and a blank one
     page |= indicator_fields(2, "Fixed broadband", "4.1", "per 100")
     assert member.post(url, page, **AJAX).status_code == 200
-    page |= {"base_version": 2, "indicators-1-DELETE": "on"}
+    page |= {"base_version": "2", "indicators-1-DELETE": "on"}
     remaining = [("Internet users", "67.4", "%", None), ("Fixed broadband", "4.1", "per 100", None)]
     assert member.post(url, page, **AJAX).status_code == 200
     assert stored_indicators(report) == remaining
@@ -399,7 +404,8 @@ def test_an_autosave_while_a_story_is_half_typed_saves_the_rest_and_says_the_row
 
     page |= {"base_version": 1, **story_fields(1, STORY_B)}
     second = member.post(url, page, **AJAX)
-    assert second.json()["incomplete"] == 0 and second.json()["message"].startswith("Saved at ")
+    assert second.json()["incomplete"] == 0
+    assert second.json()["message"].startswith("Saved at ")
     assert stored_stories(report, "C4") == [expected(STORY_A), expected(STORY_B)]
 
 
@@ -426,7 +432,8 @@ def test_an_indicator_named_but_without_a_value_waits_while_the_narrative_is_aut
         **indicator_fields(0, "Mobile penetration", ""),
     }
     answer = member.post(url, page, **AJAX)
-    assert answer.status_code == 200 and answer.json()["incomplete"] == 1
+    assert answer.status_code == 200
+    assert answer.json()["incomplete"] == 1
     report.refresh_from_db()
     assert report.indicators_narrative == "Use of the Internet doubled."
     assert stored_indicators(report) == []

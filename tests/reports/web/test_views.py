@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,12 +24,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def owner(entity):
-    return factories.MembershipFactory(entity=entity, user__email="owner@example.org").user
+    return factories.MembershipFactory.create(entity=entity, user__email="owner@example.org").user
 
 
 @pytest.fixture
 def colleague(entity):
-    return factories.MembershipFactory(entity=entity, role="editor", user__email="colleague@example.org").user
+    return factories.MembershipFactory.create(
+        entity=entity, role="editor", user__email="colleague@example.org"
+    ).user
 
 
 @pytest.fixture
@@ -64,7 +69,9 @@ def hidden_value(html: str, name: str) -> str:
 def complete(report, user):
     """Everything submission requires: summary, every line (answered or not applicable), contact."""
     for n, line in enumerate(ActionLine.objects.in_template_order()):
-        data = {"not_applicable": True} if n % 4 == 3 else {"achievements": f"Progress on {line.code}."}
+        data: dict[str, object] = (
+            {"not_applicable": True} if n % 4 == 3 else {"achievements": f"Progress on {line.code}."}
+        )
         services.report_save_section(
             report=report, key=f"line-{line.code}", data=data, base_version=0, user=user
         )
@@ -83,8 +90,8 @@ def complete(report, user):
 
 
 def test_another_entitys_report_section_preview_submit_and_submission_answer_404(member, report, owner):
-    other_report = factories.ReportFactory(cycle=report.cycle)
-    stranger = factories.MembershipFactory(entity=other_report.entity).user
+    other_report = factories.ReportFactory.create(cycle=report.cycle)
+    stranger = factories.MembershipFactory.create(entity=other_report.entity).user
     complete(other_report, stranger)
     submission = services.report_submit(report=other_report, user=stranger)
     rid = other_report.pk
@@ -132,8 +139,8 @@ def test_unknown_section_or_action_line_answers_404(member, report):
 
 
 def test_posting_status_entity_cycle_or_version_changes_nothing_but_the_answer(member, report, owner):
-    other_entity = factories.EntityFactory()
-    other_cycle = factories.CycleFactory()
+    other_entity = factories.EntityFactory.create()
+    other_cycle = factories.CycleFactory.create()
     response = member.post(
         section_url(report, "executive-summary"),
         {
@@ -152,7 +159,9 @@ def test_posting_status_entity_cycle_or_version_changes_nothing_but_the_answer(m
     assert report.executive_summary == "Our summary."
     assert report.status == Report.Status.DRAFT
     assert (report.entity_id, report.cycle_id) != (other_entity.pk, other_cycle.pk)
-    assert report.version == 2 and report.submitted_at is None and report.changes_requested_message == ""
+    assert report.version == 2
+    assert report.submitted_at is None
+    assert report.changes_requested_message == ""
 
 
 def test_entity_form_ignores_extra_fields(member, entity):
@@ -366,7 +375,8 @@ def test_not_applicable_in_one_click_keeps_the_answers(member, report):
         },
     )
     row = report.progress.get(action_line__code="C9")
-    assert row.not_applicable and row.achievements == "Community radio!"
+    assert row.not_applicable
+    assert row.achievements == "Community radio!"
 
 
 # --- Autosave ---------------------------------------------------------------------------------
@@ -381,7 +391,9 @@ def test_autosave_answers_json_with_the_new_version_and_time(member, report):
     )
     assert response.status_code == 200
     body = response.json()
-    assert body["ok"] and body["version"] == 1 and body["message"].startswith("Saved at ")
+    assert body["ok"]
+    assert body["version"] == 1
+    assert body["message"].startswith("Saved at ")
     assert body["states"]["challenges"]["label"] == "Complete"
     second = member.post(
         section_url(report, "challenges"),
@@ -461,7 +473,8 @@ def test_a_conflict_on_success_stories_lists_the_colleagues_stories(member, repo
     data = {"base_version": 0, **management("stories", total=1)}
     data |= {"stories-0-title": "Awareness week", "stories-0-description": "Schools"}
     page = text_of(member.post(section_url(report, "line-C5"), data))
-    assert "CERT launched" in page and 'value="Awareness week"' in page
+    assert "CERT launched" in page
+    assert 'value="Awareness week"' in page
     assert "Marked not applicable" not in page
 
 
@@ -475,7 +488,8 @@ def test_a_save_after_the_session_expired_keeps_the_text_through_login(client, o
     client.logout()  # the session is gone, the page is still open in the browser
     response = client.post(url, {"base_version": 0, "executive_summary": "Two hours of careful writing."})
     login = reverse("account_login")
-    assert response.status_code == 302 and response["Location"].startswith(login)
+    assert response.status_code == 302
+    assert response["Location"].startswith(login)
     assert "next=" in response["Location"]
     report.refresh_from_db()
     assert report.executive_summary != "Two hours of careful writing."
@@ -504,8 +518,6 @@ def test_an_autosave_after_the_session_expired_answers_401_and_keeps_the_text(cl
 
 def test_kept_text_is_only_shown_in_the_browser_that_typed_it(client, owner, report):
     client.post(section_url(report, "vision"), {"base_version": 0, "future_vision": "Private draft"})
-    from django.test import Client
-
     other_browser = Client()
     other_browser.force_login(owner)
     assert "Private draft" not in text_of(other_browser.get(section_url(report, "vision")))
@@ -534,7 +546,8 @@ def test_submit_needs_the_confirmation_then_submits_once(member, report, owner):
     submission = Submission.objects.get(report=report)
     assert response.redirect_chain[-1][0] == reverse("reports:submission", kwargs={"pk": submission.pk})
     page = text_of(response)
-    assert "Submission no. 1" in page and "Your report is submitted" in page
+    assert "Submission no. 1" in page
+    assert "Your report is submitted" in page
     assert "Progress on C1." in page  # the snapshot, rendered with the document template
 
     # A second click (or a second tab) submits nothing more and says so.
@@ -546,16 +559,18 @@ def test_submit_needs_the_confirmation_then_submits_once(member, report, owner):
     report.refresh_from_db()
     assert report.executive_summary != "Edit"
     page = text_of(member.get(section_url(report, "executive-summary")))
-    assert "is read-only" in page and "disabled" in page and "Save and continue" not in page
+    assert "is read-only" in page
+    assert "disabled" in page
+    assert "Save and continue" not in page
 
 
 def test_submit_after_a_refusing_deadline_shows_why(member, entity, owner):
-    cycle = factories.CycleFactory(
+    cycle = factories.CycleFactory.create(
         opens_at=timezone.now() - timedelta(days=30),
         deadline=timezone.now() - timedelta(days=1),
         late_policy=ReportingCycle.LatePolicy.REFUSE,
     )
-    report = complete(factories.ReportFactory(entity=entity, cycle=cycle), owner)
+    report = complete(factories.ReportFactory.create(entity=entity, cycle=cycle), owner)
     response = member.post(reverse("reports:submit", kwargs={"report_id": report.pk}), {"confirm": "on"})
     assert response.status_code == 400
     assert "no longer accepts submissions" in text_of(response)
@@ -564,7 +579,7 @@ def test_submit_after_a_refusing_deadline_shows_why(member, entity, owner):
 def test_changes_requested_are_shown_and_the_report_can_be_resubmitted(member, report, owner):
     complete(report, owner)
     services.report_submit(report=report, user=owner)
-    staff = factories.UserFactory(is_staff=True)
+    staff = factories.UserFactory.create(is_staff=True)
     services.report_request_changes(
         report=report, actor=staff, message="Please add sources to the indicators."
     )
@@ -580,7 +595,9 @@ def test_changes_requested_are_shown_and_the_report_can_be_resubmitted(member, r
     assert list(Submission.objects.filter(report=report).values_list("number", flat=True)) == [1, 2]
     latest = Submission.objects.get(report=report, number=2)
     page = text_of(member.get(reverse("reports:submission", kwargs={"pk": latest.pk})))
-    assert "Revised." in page and "No. 1" in page and "No. 2" in page
+    assert "Revised." in page
+    assert "No. 1" in page
+    assert "No. 2" in page
 
 
 def test_preview_renders_the_whole_report_with_the_document_template(member, report):
@@ -598,9 +615,6 @@ def test_preview_renders_the_whole_report_with_the_document_template(member, rep
 def test_a_section_page_costs_the_same_number_of_queries_however_full_the_report(
     member, report, owner, django_assert_max_num_queries
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     url = section_url(report, "line-C7.GOV")
     with CaptureQueriesContext(connection) as empty:
         member.get(url)
@@ -627,7 +641,7 @@ def test_a_section_page_costs_the_same_number_of_queries_however_full_the_report
 
 
 def test_after_login_a_person_without_entity_is_asked_to_create_one_and_becomes_owner(client, cycle):
-    user = factories.UserFactory(email="new@example.org")
+    user = factories.UserFactory.create(email="new@example.org")
     client.post(reverse("account_login"), {"login": user.email, "password": factories.PASSWORD})
     response = client.get(reverse("reports:start"))
     assert response["Location"] == reverse("reports:entity_create")
@@ -639,7 +653,8 @@ def test_after_login_a_person_without_entity_is_asked_to_create_one_and_becomes_
         follow=True,
     )
     membership = Membership.objects.get(user=user)
-    assert membership.role == Membership.Role.OWNER and membership.entity.name == "Kenya ICT Authority"
+    assert membership.role == Membership.Role.OWNER
+    assert membership.entity.name == "Kenya ICT Authority"
     report = Report.objects.get(entity=membership.entity, cycle=cycle)
     assert response.redirect_chain[-1][0] == reverse("reports:workspace", kwargs={"report_id": report.pk})
 
@@ -653,14 +668,15 @@ def test_an_entity_name_already_registered_in_the_country_gets_a_message(member,
 
 
 def test_a_person_in_two_entities_switches_between_them(member, owner, report, cycle):
-    second = factories.MembershipFactory(user=owner, entity__name="Second Entity").entity
+    second = factories.MembershipFactory.create(user=owner, entity__name="Second Entity").entity
     response = member.post(reverse("reports:entity_switch", kwargs={"entity_id": second.pk}))
     assert response["Location"] == reverse("reports:start")
     response = member.get(reverse("reports:start"))
     second_report = Report.objects.get(entity=second, cycle=cycle)
     assert response["Location"] == reverse("reports:workspace", kwargs={"report_id": second_report.pk})
     page = text_of(member.get(response["Location"]))
-    assert "Switch entity" in page and report.entity.name in page
+    assert "Switch entity" in page
+    assert report.entity.name in page
 
 
 def test_owner_removes_a_colleague_but_an_editor_cannot(client, entity, owner, colleague):
@@ -676,7 +692,8 @@ def test_owner_removes_a_colleague_but_an_editor_cannot(client, entity, owner, c
 
 def test_landing_page_says_who_files_the_deadline_and_links_the_blank_template(client, cycle):
     page = text_of(client.get(reverse("reports:home")))
-    assert "Who should report" in page and "How to start" in page
+    assert "Who should report" in page
+    assert "How to start" in page
     assert cycle.deadline.strftime("%Y") in page
     assert reverse("reports:blank_template") in page
     blank = text_of(client.get(reverse("reports:blank_template")))

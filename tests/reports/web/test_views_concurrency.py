@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_two_simultaneous_submit_posts_make_one_submission(reference_data):
-    cycle = factories.CycleFactory()
-    report = factories.ReportFactory(cycle=cycle)
-    owner = factories.MembershipFactory(entity=report.entity).user
+    cycle = factories.CycleFactory.create()
+    report = factories.ReportFactory.create(cycle=cycle)
+    owner = factories.MembershipFactory.create(entity=report.entity).user
     for line in ActionLine.objects.all():
         services.report_save_section(
             report=report, key=f"line-{line.code}", data={"not_applicable": True}, base_version=0, user=owner
