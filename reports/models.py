@@ -509,7 +509,7 @@ class Delivery(BackgroundJob):
         SECRETARIAT_EMAIL = "secretariat_email", _("E-mail to the secretariat")
         RECEIPT_EMAIL = "receipt_email", _("Receipt to the entity")
         NOTICE_EMAIL = "notice_email", _("Notice to the entity")
-        COMPILATION_EMAIL = "compilation_email", _("compiled report")
+        COMPILATION_EMAIL = "compilation_email", _("Compiled report ready")
         INVITATION_EMAIL = "invitation_email", _("Invitation")
 
     report = models.ForeignKey(

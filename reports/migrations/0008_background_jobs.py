@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                     ("secretariat_email", "E-mail to the secretariat"),
                     ("receipt_email", "Receipt to the entity"),
                     ("notice_email", "Notice to the entity"),
-                    ("compilation_email", "compiled report"),
+                    ("compilation_email", "Compiled report ready"),
                     ("invitation_email", "Invitation"),
                 ],
                 max_length=20,
