@@ -107,6 +107,11 @@ def test_a_nul_byte_in_the_address_is_refused_not_a_server_error(deployment, pat
     )
     assert direct.status == 400, (direct.status, direct.text[:300])
     assert "<title>Bad request · " in direct.text
+    # In the reader's language, whatever the worker's previous request spoke.
+    for language, title in (("es", "Solicitud incorrecta"), ("ar", "طلب غير صالح"), ("en", "Bad request")):
+        headers = {"X-Forwarded-Proto": "https", "Accept-Language": language}
+        spoken = deployment.get(path, headers=headers, direct=True)
+        assert f"<title>{title} · " in spoken.text, (language, spoken.text[:300])
 
 
 def admin_login(deployment) -> str:
