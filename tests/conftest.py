@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import translation
 from kombu import pools
 
 from action_lines.models import ActionLine
-from reports import services
-from reports.annex import NARRATIVE_FIELDS
+from reports import annex, services
 from reports.delivery import runner as delivery
 from reports.demo import REFERENCE_FIXTURES
 from reports.models import Country, StakeholderType
@@ -106,52 +109,66 @@ def fill_report():
     Action Line, a success story per line, indicators, the contact) and returns the report.
 
     ``text`` is a string (each field gets it, prefixed with the field's name) or a callable
-    ``text(field_name) -> str``. Rows are written directly, like a colleague who typed it all."""
+    ``text(field_name) -> str``. Every section is saved through ``services.report_save_section``,
+    as a colleague typing it all into the workspace would."""
 
     def fill(
         report, *, text="Twenty years of progress", language="en", contact_email="focal.point@example.org"
     ):
         say = text if callable(text) else (lambda name: f"{name}: {text}")
-        for name in NARRATIVE_FIELDS:
-            setattr(report, name, say(name))
-        report.language = language
-        lines = list(ActionLine.objects.in_template_order())
-        for line in lines:
-            factories.ProgressFactory.create(
-                report=report,
-                action_line=line,
-                achievements=say(f"{line.code} achievements"),
-                challenges=say(f"{line.code} challenges"),
-                future_priorities=say(f"{line.code} priorities"),
+        colleague = User(email="colleague@example.org")  # only named in the sections' version stamps
+
+        def save(key: str, data: dict[str, Any]) -> None:
+            version = services.report_section_version(report=report, key=key)
+            services.report_save_section(
+                report=report, key=key, data=data, base_version=version, user=colleague
             )
-            factories.SuccessStoryFactory.create(
-                report=report,
-                action_line=line,
-                title=say(f"{line.code} story")[:300],
-                description=say(f"{line.code} story description"),
-                url="https://example.org/story",
+
+        for spec in annex.SECTIONS:
+            answers: dict[str, Any] = {name: say(name) for name in spec.field_names}
+            if spec.kind is annex.Kind.INDICATORS:
+                answers["indicators"] = [
+                    {
+                        "indicator": say(f"indicator {n}")[:300],
+                        "value": say("value")[:100],
+                        "unit": say("unit")[:60],
+                        "year": 2024,
+                        "source": say("source")[:500],
+                        "note": say("note"),
+                    }
+                    for n in range(3)
+                ]
+            elif spec.kind is annex.Kind.CONTACT:
+                answers = {
+                    "name": say("contact name")[:200],
+                    "position": say("position")[:200],
+                    "unit": say("unit")[:200],
+                    "email": contact_email,
+                    "phone": say("phone")[:50],
+                    "address": say("address"),
+                }
+            if answers:
+                save(spec.key, answers)
+        for line in ActionLine.objects.in_template_order():
+            save(
+                services.section_key_for_line(line),
+                {
+                    "achievements": say(f"{line.code} achievements"),
+                    "challenges": say(f"{line.code} challenges"),
+                    "future_priorities": say(f"{line.code} priorities"),
+                    "success_stories": [
+                        {
+                            "title": say(f"{line.code} story")[:300],
+                            "description": say(f"{line.code} story description"),
+                            "url": "https://example.org/story",
+                            "year": 2021,
+                        }
+                    ],
+                },
             )
-        for n in range(3):
-            factories.IndicatorFactory.create(
-                report=report,
-                indicator=say(f"indicator {n}")[:300],
-                value=say("value")[:100],
-                unit=say("unit")[:60],
-                source=say("source")[:500],
-                note=say("note"),
-                order=n,
-            )
-        factories.ContactFactory.create(
-            report=report,
-            name=say("contact name")[:200],
-            position=say("position")[:200],
-            unit=say("unit")[:200],
-            email=contact_email,
-            phone=say("phone")[:50],
-            address=say("address"),
-        )
-        report.lines_covered = len(lines)
-        report.save()
+        with transaction.atomic():
+            services.report_set_language(report=report, language=language)
+        report.refresh_from_db()
         return report
 
     return fill

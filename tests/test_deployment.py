@@ -7,7 +7,6 @@ machine; the image and every install take exactly the locked, hashed dependencie
 
 import importlib
 import re
-import shutil
 import sys
 import tomllib
 from pathlib import Path
@@ -51,7 +50,7 @@ def test_every_command_of_our_image_exists():
     bin_dir = Path(sys.executable).parent
     for name, service in OUR_SERVICES.items():
         program, *args = service["command"]
-        assert (bin_dir / program).exists() or shutil.which(program), f"{name}: {program} not installed"
+        assert (bin_dir / program).exists(), f"{name}: {program} not installed in {bin_dir}"
         if program == "gunicorn":
             module, _, attr = args[0].partition(":")
             assert hasattr(importlib.import_module(module), attr), name

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.chromium import chromium
@@ -165,8 +166,6 @@ class Deployment:
         raise RuntimeError(f"{name} not ready after {timeout}s:\n{self.log(name)[-3000:]}")
 
     def _create_database(self) -> None:
-        import psycopg
-
         admin = f"postgresql://postgres@127.0.0.1:{POSTGRES.port}/postgres"
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS wsis_deployed")

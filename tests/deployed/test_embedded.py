@@ -88,13 +88,17 @@ def test_a_submission_is_rendered_and_mailed_by_the_embedded_worker(embedded):
 
     def form_post(url: str, fields: dict[str, str]):
         page = browser.open(url, timeout=30).read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert found, page[-2000:]
+        token = found.group(1)
         data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
         return browser.open(urllib.request.Request(url, data=data, headers={"Referer": url}), timeout=30)  # noqa: S310
 
     assert browser.open(base + "/", timeout=30).status == 200
     landed = form_post(base + "/accounts/login/", {"login": STAKEHOLDER, "password": DEMO_PASSWORD})
-    report_id = re.search(r"/reports/(\d+)/$", landed.url).group(1)
+    found = re.search(r"/reports/(\d+)/$", landed.url)
+    assert found, landed.url
+    report_id = found.group(1)
     submitted = form_post(f"{base}/reports/{report_id}/submit/", {"confirm": "on"})
     assert "/submissions/" in submitted.url
 
@@ -105,9 +109,12 @@ def test_a_submission_is_rendered_and_mailed_by_the_embedded_worker(embedded):
     received = mails(embedded["var"])
     to_secretariat = [m for m in received if "wsis-info@itu.int" in m["To"]]
     receipts = [m for m in received if STAKEHOLDER in m["To"]]
-    assert len(to_secretariat) == 1 and len(receipts) == 1, embedded["log"].read_text()[-3000:]
+    assert len(to_secretariat) == 1, embedded["log"].read_text()[-3000:]
+    assert len(receipts) == 1, embedded["log"].read_text()[-3000:]
     receipt = receipts[0]
     [attachment] = list(receipt.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
-    body = receipt.get_body(preferencelist=("plain",)).get_content()
+    plain = receipt.get_body(preferencelist=("plain",))
+    assert plain is not None
+    body = plain.get_content()
     assert f"{base}/submissions/" in body  # SITE_URL follows the HOST given to `make run`

@@ -72,7 +72,9 @@ def test_a_report_from_sign_up_to_compilation_over_https(deployment, open_page):
     page.get_by_role("button", name="Register and start the report").click()
     page.get_by_role("heading", name="Your 20-year WSIS report").wait_for()
     workspace = page.url
-    report_id = re.search(r"/reports/(\d+)/$", workspace).group(1)
+    found = re.search(r"/reports/(\d+)/$", workspace)
+    assert found, workspace
+    report_id = found.group(1)
 
     def section(key: str) -> None:
         page.goto(f"{base}/reports/{report_id}/sections/{key}/")
@@ -138,7 +140,9 @@ def test_a_report_from_sign_up_to_compilation_over_https(deployment, open_page):
     [(_name, mimetype, pdf)] = to_secretariat.attachments
     assert mimetype == "application/pdf"
     printed = pdf_text(pdf)
-    assert ENTITY in printed and STORY[0] in printed and SUMMARY in " ".join(printed.split())
+    assert ENTITY in printed
+    assert STORY[0] in printed
+    assert SUMMARY in " ".join(printed.split())
     receipt = deployment.wait_for_mail(FOCAL_POINT, subject="received")
     assert receipt.attachments[0][2] == pdf
     for url in links(deployment, receipt.text):
@@ -180,7 +184,8 @@ def test_a_report_from_sign_up_to_compilation_over_https(deployment, open_page):
     ready = deployment.wait_for_mail(SECRETARIAT, subject="ready", timeout=120)
     [download] = links(deployment, ready.text)
     answer = staff.request.get(download)
-    assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "application/pdf"
     assert ENTITY in pdf_text(answer.body())
 
     # A forgotten password: the link in the e-mail leads to the form.

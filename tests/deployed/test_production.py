@@ -35,7 +35,8 @@ def test_pages_link_hashed_static_files_served_compressed_and_cached_for_a_year(
     page = deployment.get("/").text
     stylesheets = re.findall(r'<link[^>]+href="(/static/[^"]+\.css)"', page)
     scripts = re.findall(r'<script[^>]+src="(/static/[^"]+\.js)"', page)
-    assert stylesheets and scripts
+    assert stylesheets
+    assert scripts
     for path in stylesheets + scripts:
         assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", path), f"{path} has no content hash"
         answer = deployment.get(path, headers={"Accept-Encoding": "gzip"})
@@ -43,7 +44,8 @@ def test_pages_link_hashed_static_files_served_compressed_and_cached_for_a_year(
         assert answer.headers.get("Content-Encoding") == "gzip", path
         assert gzip.decompress(answer.body)
         cache = answer.headers["Cache-Control"]
-        assert "immutable" in cache and "max-age=315360000" in cache, (path, cache)
+        assert "immutable" in cache, (path, cache)
+        assert "max-age=315360000" in cache, (path, cache)
 
 
 def test_the_right_to_left_stylesheet_and_its_source_map_are_served(deployment):
@@ -57,7 +59,8 @@ def test_the_right_to_left_stylesheet_and_its_source_map_are_served(deployment):
 def test_an_unknown_address_answers_the_portal_404_page_without_details(deployment):
     answer = deployment.get("/no/such/page/", headers={"Accept-Language": "fr"})
     assert answer.status == 404
-    assert "Traceback" not in answer.text and "DEBUG" not in answer.text
+    assert "Traceback" not in answer.text
+    assert "DEBUG" not in answer.text
     assert "<title>Page introuvable · " in answer.text
     assert "Aller à la page d'accueil" in answer.text
 
@@ -67,7 +70,8 @@ def test_behind_the_proxy_the_portal_knows_it_is_https(deployment):
     assert answer.headers["Strict-Transport-Security"].startswith("max-age=")
     assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
     cookie = answer.headers["Set-Cookie"]
-    assert "csrftoken=" in cookie and "Secure" in cookie
+    assert "csrftoken=" in cookie
+    assert "Secure" in cookie
     # Straight to gunicorn without the proxy's header: sent to HTTPS.
     direct = deployment.get("/accounts/login/", direct=True)
     assert direct.status == 301
@@ -83,7 +87,8 @@ def test_health_names_no_exception_and_the_favicon_exists(deployment):
     if icon.status != 200:
         target = icon.headers["Location"].removeprefix(deployment.url)
         icon = deployment.get(target)
-    assert icon.status == 200 and icon.headers["Content-Type"].startswith("image/")
+    assert icon.status == 200
+    assert icon.headers["Content-Type"].startswith("image/")
 
 
 @pytest.mark.parametrize(
@@ -120,7 +125,9 @@ def admin_login(deployment) -> str:
     opener = deployment.opener(jar)
     login = deployment.url + "/admin/login/"
     page = opener.open(login, timeout=30).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found, page[-2000:]
+    token = found.group(1)
     data = urllib.parse.urlencode(
         {"csrfmiddlewaretoken": token, "username": SECRETARIAT, "password": DEMO_PASSWORD, "next": "/admin/"}
     ).encode()
@@ -149,7 +156,8 @@ def test_with_the_cache_down_login_the_admin_list_and_the_dashboard_still_answer
             answer = deployment.get(path, headers={"Cookie": cookie})
             assert answer.status == 200, (path, answer.status, deployment.logs())
         health = deployment.healthz()
-        assert health["cache"] == "unavailable" and health["status"] == "ok"
+        assert health["cache"] == "unavailable"
+        assert health["status"] == "ok"
     finally:
         assert deployment.cache.start()
     assert deployment.healthz()["cache"] == "ok"

@@ -4,6 +4,7 @@ import pytest
 from celery import Celery
 
 from tests.workers import CeleryWorker
+from wsis_portal.celery import app
 
 pytestmark = [pytest.mark.redis, pytest.mark.integration]
 
@@ -21,8 +22,6 @@ def test_a_task_round_trips_through_redis_and_a_worker_process(redis_url):
 
 
 def test_the_worker_runs_with_late_acks_and_time_limits():
-    from wsis_portal.celery import app
-
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.task_time_limit > app.conf.task_soft_time_limit > 0

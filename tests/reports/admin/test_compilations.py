@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from reports.compilation import build as compilation
 from reports.models import Compilation, Report
 from tests import factories
 
@@ -17,19 +18,23 @@ def test_the_secretariat_compiles_from_the_form_and_downloads_the_pdf(
     cycle, _subs = corpus
     url = reverse("admin:reports_compilation_add")
     page = secretariat_client.get(url)
-    assert page.status_code == 200 and "By Action Line" in page.content.decode()
+    assert page.status_code == 200
+    assert "By Action Line" in page.content.decode()
     data = {"cycle": cycle.pk, "layout": "full", "grouping": "region", "regions": ["africa"]}
     with django_capture_on_commit_callbacks(execute=True):
         response = secretariat_client.post(url, data, follow=True)
     assert "queued" in response.content.decode()
     job = Compilation.objects.get()
-    assert job.status == Compilation.Status.DONE and job.report_count == 1
+    assert job.status == Compilation.Status.DONE
+    assert job.report_count == 1
     download = secretariat_client.get(reverse("admin:reports_compilation_download", args=[job.pk]))
-    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     # The same filters again: the stored file is reused.
     response = secretariat_client.post(url, data, follow=True)
-    assert "reused" in response.content.decode() and Compilation.objects.count() == 1
+    assert "reused" in response.content.decode()
+    assert Compilation.objects.count() == 1
 
 
 def test_an_empty_selection_is_refused_next_to_the_form(secretariat_client, corpus):
@@ -52,25 +57,26 @@ def test_compile_the_selected_reports_from_the_list(
     response = secretariat_client.post(
         reverse("admin:reports_report_changelist"), {"action": "compile_selected", "_selected_action": chosen}
     )
-    assert response.status_code == 302 and response["Location"].endswith("?selected=1")
+    assert response.status_code == 302
+    assert response["Location"].endswith("?selected=1")
     form = secretariat_client.get(response["Location"])
     assert "Only the 2 reports selected in the list." in form.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         secretariat_client.post(response["Location"], {"cycle": cycle.pk, "layout": "action-line"})
     job = Compilation.objects.get()
-    assert sorted(job.filters["report_ids"]) == sorted(chosen) and job.report_count == 2
+    assert sorted(job.filters["report_ids"]) == sorted(chosen)
+    assert job.report_count == 2
 
 
 def test_people_outside_the_secretariat_cannot_download(client, corpus, django_capture_on_commit_callbacks):
-    from reports.compilation import build as compilation
-
     cycle, _subs = corpus
     with django_capture_on_commit_callbacks(execute=True):
         job = compilation.compilation_request(
-            user=factories.UserFactory(is_staff=True), selection=compilation.Selection(cycle=cycle.slug)
+            user=factories.UserFactory.create(is_staff=True),
+            selection=compilation.Selection(cycle=cycle.slug),
         )
     url = reverse("admin:reports_compilation_download", args=[job.pk])
     assert client.get(url).status_code == 302  # anonymous: to the admin login
-    client.force_login(factories.UserFactory(is_staff=True))  # staff outside the group
+    client.force_login(factories.UserFactory.create(is_staff=True))  # staff outside the group
     assert client.get(url).status_code == 403
     assert Report.objects.count() == 3

@@ -26,12 +26,14 @@ def reports(cycle, reference_data):
             (StakeholderType.ACADEMIA, "BR", ("C2", "C7.GOV", "C7.HEALTH")),
         ]
     ):
-        entity = factories.EntityFactory(name=f"Entity {n}", stakeholder_type=stype, country_id=country)
-        report = fill(factories.ReportFactory(cycle=cycle, entity=entity), codes=codes)
+        entity = factories.EntityFactory.create(
+            name=f"Entity {n}", stakeholder_type=stype, country_id=country
+        )
+        report = fill(factories.ReportFactory.create(cycle=cycle, entity=entity), codes=codes)
         submit_directly(report, at=timezone.now() - timedelta(days=n))
         made.append(report)
-    draft = factories.ReportFactory(
-        cycle=cycle, entity=factories.EntityFactory(name="Slow Starter University")
+    draft = factories.ReportFactory.create(
+        cycle=cycle, entity=factories.EntityFactory.create(name="Slow Starter University")
     )
     fill(draft, codes=("C3",))
     return made, draft
@@ -42,13 +44,18 @@ def test_the_figures_of_a_cycle(cycle, reports):
     data = dashboard.dashboard_data(cycle=cycle)
     assert data.status_counts[Report.Status.SUBMITTED] == 3
     assert data.status_counts[Report.Status.DRAFT] == 1
-    assert data.total == 4 and data.submitted == 3
+    assert data.total == 4
+    assert data.submitted == 3
     assert dict((v, n) for v, _label, n in data.by_type)["government"] == 2
     assert dict((v, n) for v, _label, n in data.by_type)["academia"] == 1
     regions = {region.code: n for region, n in data.by_region}
-    assert regions["africa"] == 1 and regions["europe"] == 1 and regions["americas"] == 1
+    assert regions["africa"] == 1
+    assert regions["europe"] == 1
+    assert regions["americas"] == 1
     coverage = {c.line.code: c.addressed for c in data.coverage}
-    assert coverage["C1"] == 2 and coverage["C7.GOV"] == 2 and coverage["C7.HEALTH"] == 1
+    assert coverage["C1"] == 2
+    assert coverage["C7.GOV"] == 2
+    assert coverage["C7.HEALTH"] == 1
     assert coverage["C3"] == 0  # the draft does not count
     assert len(data.coverage) == ActionLine.objects.count()
     assert sum(first for _day, first, _again in data.per_day) == 3
@@ -74,7 +81,7 @@ def test_the_dashboard_page_shows_charts_with_tables_and_who_to_chase(secretaria
 
 
 def test_the_dashboard_defaults_to_the_current_cycle(secretariat_client, cycle, reports):
-    later = factories.CycleFactory(name="WSIS+25 review", opens_at=timezone.now() - timedelta(days=1))
+    later = factories.CycleFactory.create(name="WSIS+25 review", opens_at=timezone.now() - timedelta(days=1))
     page = secretariat_client.get(reverse("admin:reports_report_dashboard")).content.decode()
     assert f'<option value="{later.pk}" selected>' in page
 
@@ -91,7 +98,8 @@ def test_the_dashboard_shows_a_submission_at_once(secretariat_client, cycle, rep
     _submitted, draft = reports
     url = reverse("admin:reports_report_dashboard") + f"?cycle={cycle.pk}"
     before = secretariat_client.get(url).context["board"].data
-    assert before.submitted == 3 and [r.pk for r in before.waiting] == [draft.pk]
+    assert before.submitted == 3
+    assert [r.pk for r in before.waiting] == [draft.pk]
 
     submit_directly(draft)
     after = secretariat_client.get(url)

@@ -4,11 +4,12 @@ without being superuser; other staff see no reports; stakeholders and visitors g
 import importlib
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from reports import permissions
 from reports.models import Delivery, Report
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +44,6 @@ def test_the_latest_migration_grants_what_the_module_grants():
 
 
 def test_ensuring_the_group_again_removes_extra_permissions(secretariat_group):
-    from django.contrib.auth.models import Permission
-
     secretariat_group.permissions.add(Permission.objects.get(codename="delete_report"))
     permissions.secretariat_group_ensure()
     assert not Group.objects.get(name="Secretariat").permissions.filter(codename="delete_report").exists()
@@ -100,11 +99,7 @@ def test_a_read_only_colleague_sees_the_report_without_review_buttons(
     client, submitted_report, reference_data
 ):
     """Staff with view permission only (no review permission) read but cannot move reports."""
-    from django.contrib.auth.models import Permission
-
-    from tests.factories import UserFactory
-
-    reader = UserFactory(email="reader@wsis.example.org")
+    reader = UserFactory.create(email="reader@wsis.example.org")
     reader.is_staff = True
     reader.save()
     reader.user_permissions.add(Permission.objects.get(codename="view_report"))

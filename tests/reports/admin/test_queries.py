@@ -18,6 +18,7 @@ LIST = reverse("admin:reports_report_changelist")
 
 
 def pages(report: Report) -> dict[str, str]:
+    assert report.submitted_at is not None
     return {
         "list": LIST,
         "filtered list": f"{LIST}?status__exact=submitted&line=C7&entity__country__region__code__exact=africa"
@@ -54,8 +55,9 @@ def test_page_query_counts_do_not_grow_with_the_number_of_reports(secretariat_cl
     demo.demo_seed(reports=10, seed=7)
     add_deliveries(Report.objects.exclude(status="draft"))
     report = Report.objects.filter(status="submitted").order_by("pk").first()
+    assert report is not None
     # One report the filtered list finds at both sizes (an empty page has no delivery rows to read).
-    found = fill(factories.ReportFactory(cycle=report.cycle), codes=("C7.HEALTH",))
+    found = fill(factories.ReportFactory.create(cycle=report.cycle), codes=("C7.HEALTH",))
     submit_directly(found)
     add_deliveries([found])
     small = {name: count_queries(secretariat_client, url)[0] for name, url in pages(report).items()}

@@ -49,12 +49,15 @@ def test_start_review_accept_publish_and_back_leave_an_audit_trail(
 def test_the_buttons_offer_only_the_moves_the_workflow_allows(secretariat_client, submitted_report):
     url = reverse("admin:reports_report_change", args=[submitted_report.pk])
     page = secretariat_client.get(url).content.decode()
-    assert "Start review" in page and "Accept" in page and "Request changes" in page
+    assert "Start review" in page
+    assert "Accept" in page
+    assert "Request changes" in page
     assert "Publish" not in page
     move(secretariat_client, submitted_report, S.UNDER_REVIEW)
     move(secretariat_client, submitted_report, S.ACCEPTED)
     page = secretariat_client.get(url).content.decode()
-    assert "Publish" in page and "Reopen review" in page
+    assert "Publish" in page
+    assert "Reopen review" in page
     assert "Request changes" not in page
 
 
@@ -89,7 +92,7 @@ def test_a_move_needs_a_post(secretariat_client, submitted_report):
 def test_requesting_changes_emails_the_members_reopens_the_report_and_is_audited(
     secretariat_client, submitted_report, owner, mailbox, django_capture_on_commit_callbacks
 ):
-    colleague = factories.MembershipFactory(
+    colleague = factories.MembershipFactory.create(
         entity=submitted_report.entity, role="editor", user__email="colleague@ministry.example.org"
     ).user
     message = "Please add the sources of your indicators <and> expand C5."
@@ -142,10 +145,16 @@ def test_bulk_start_review_moves_the_submitted_and_names_the_refused(
 ):
     submitted = []
     for n in range(3):
-        r = fill(factories.ReportFactory(cycle=cycle, entity=factories.EntityFactory(name=f"Submitted {n}")))
+        r = fill(
+            factories.ReportFactory.create(
+                cycle=cycle, entity=factories.EntityFactory.create(name=f"Submitted {n}")
+            )
+        )
         submit_directly(r)
         submitted.append(r)
-    draft = factories.ReportFactory(cycle=cycle, entity=factories.EntityFactory(name="Still a draft"))
+    draft = factories.ReportFactory.create(
+        cycle=cycle, entity=factories.EntityFactory.create(name="Still a draft")
+    )
     response = secretariat_client.post(
         reverse("admin:reports_report_changelist"),
         {"action": "start_review", "_selected_action": [r.pk for r in [*submitted, draft]]},
@@ -193,7 +202,7 @@ def test_retrying_a_failed_delivery_hands_it_back_to_the_pipeline(secretariat_cl
 def test_a_delivery_of_another_report_cannot_be_retried_through_this_one(
     secretariat_client, submitted_report, cycle
 ):
-    other = factories.ReportFactory(cycle=cycle)
+    other = factories.ReportFactory.create(cycle=cycle)
     delivery = Delivery.objects.create(report=other, kind=Delivery.Kind.RENDER_PDF, status="failed")
     url = reverse("admin:reports_report_retry_delivery", args=[submitted_report.pk, delivery.pk])
     assert secretariat_client.post(url).status_code == 404

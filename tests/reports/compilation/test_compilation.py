@@ -4,6 +4,7 @@ import re
 import subprocess
 from io import StringIO
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -23,13 +24,15 @@ def pages_text(path: Path) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(path).pages]
 
 
-def outline_titles(reader: PdfReader, items=None, level=1) -> list[tuple[int, str, int]]:
-    result = []
+def outline_titles(
+    reader: PdfReader, items: list[Any] | None = None, level: int = 1
+) -> list[tuple[int, str, int]]:
+    result: list[tuple[int, str, int]] = []
     for item in reader.outline if items is None else items:
         if isinstance(item, list):
             result.extend(outline_titles(reader, item, level + 1))
         else:
-            result.append((level, item.title, reader.get_destination_page_number(item)))
+            result.append((level, str(item.title), cast(int, reader.get_destination_page_number(item))))
     return result
 
 
@@ -42,7 +45,7 @@ def layout_text(path: Path) -> list[str]:
 
 def toc_entries(texts: list[str]) -> list[tuple[str, int]]:
     """(title, page) pairs from the table-of-contents pages."""
-    entries = []
+    entries: list[tuple[str, int]] = []
     for text in texts:
         if "Table of contents" not in text and not entries:
             continue
@@ -61,7 +64,8 @@ def test_full_layout_groups_by_stakeholder_type_with_a_true_table_of_contents(co
     selection = compilation.Selection(cycle=cycle.slug, layout="full", grouping="stakeholder_type")
     built = compilation.compilation_build(selection, out)
     texts = pages_text(out)
-    assert built.reports == 3 and built.pages == len(texts)
+    assert built.reports == 3
+    assert built.pages == len(texts)
     assert "disclaimer" in "".join(texts[:3]).lower()
     assert "Stakeholder type distribution" in "".join(texts[:4])
 
@@ -121,10 +125,11 @@ def test_by_action_line_layout_attributes_every_contribution_and_keeps_the_scrip
     assert "C2: Information and communication infrastructure" in alpha_c2
     # Real glyphs for Arabic and Chinese, read back from the compiled file.
     assert CHINESE in text
-    assert "التحول" in text or ARABIC in text
+    assert ARABIC in text
     assert "Community networks in 40 villages." in text
     # A line marked not applicable by everyone still has its divider, with no contributions.
-    assert "C9: Media" in titles and levels["C9: Media"] == 1
+    assert "C9: Media" in titles
+    assert levels["C9: Media"] == 1
     assert built.reports == 3
 
 
@@ -135,7 +140,8 @@ def test_filters_are_respected(corpus, tmp_path):
     built = compilation.compilation_build(selection, out)
     text = "\n".join(pages_text(out))
     assert built.reports == 1
-    assert "Zeta Digital Rights Foundation" in text and "Alpha Ministry" not in text
+    assert "Zeta Digital Rights Foundation" in text
+    assert "Alpha Ministry" not in text
     only_c5 = compilation.Selection(cycle=cycle.slug, action_lines=("C5",))
     assert [s.report.entity.name for s in compilation.selection_submissions(only_c5)] == [
         "Alpha Ministry of ICT"
@@ -155,19 +161,22 @@ def test_a_job_reuses_the_stored_result_for_unchanged_data_and_emails_the_link(
     corpus, mailbox, django_capture_on_commit_callbacks
 ):
     cycle, subs = corpus
-    staff = factories.UserFactory(is_staff=True, email="compiler@example.org")
+    staff = factories.UserFactory.create(is_staff=True, email="compiler@example.org")
     selection = compilation.Selection(cycle=cycle.slug, layout="full")
     with django_capture_on_commit_callbacks(execute=True):
         job = compilation.compilation_request(user=staff, selection=selection)
     job.refresh_from_db()
-    assert job.status == Compilation.Status.DONE and job.page_count > 0 and job.file
+    assert job.status == Compilation.Status.DONE
+    assert job.page_count > 0
+    assert job.file
     [mail] = mailbox.to("compiler@example.org")
     assert f"/admin/reports/compilation/{job.pk}/download/" in mail.text
     again = compilation.compilation_request(user=staff, selection=selection)
-    assert again.pk == job.pk and again.reused
+    assert again.pk == job.pk
+    assert again.reused
     # A resubmission changes the data: a new job.
     report = subs[0].report
-    staff2 = factories.UserFactory(is_staff=True)
+    staff2 = factories.UserFactory.create(is_staff=True)
     services.report_request_changes(report=report, actor=staff2, message="Add a C4 answer.")
     report.refresh_from_db()
     owner = report.entity.memberships.first().user
@@ -177,14 +186,15 @@ def test_a_job_reuses_the_stored_result_for_unchanged_data_and_emails_the_link(
     new_sub = services.report_submit(report=report, user=owner)
     delivery.submission_pdf_ensure(submission=new_sub)
     fresh = compilation.compilation_request(user=staff, selection=selection)
-    assert fresh.pk != job.pk and not fresh.reused
+    assert fresh.pk != job.pk
+    assert not fresh.reused
 
 
 def test_a_failed_job_is_marked_with_its_reason_and_can_be_retried(
     corpus, django_capture_on_commit_callbacks
 ):
     cycle, subs = corpus
-    staff = factories.UserFactory(is_staff=True)
+    staff = factories.UserFactory.create(is_staff=True)
     Path(subs[0].pdf.path).unlink()  # the stored PDF vanished from the disk
     with django_capture_on_commit_callbacks(execute=True):
         job = compilation.compilation_request(
@@ -192,7 +202,7 @@ def test_a_failed_job_is_marked_with_its_reason_and_can_be_retried(
         )
     job.refresh_from_db()
     assert job.status == Compilation.Status.FAILED
-    assert "No such file" in job.last_error or "FileNotFound" in job.last_error
+    assert job.last_error == f"FileNotFoundError: [Errno 2] No such file or directory: '{subs[0].pdf.path}'"
     delivery.submission_pdf_ensure(submission=subs[0], force=True)
     with django_capture_on_commit_callbacks(execute=True):
         compilation.compilation_retry(compilation=job)
@@ -219,7 +229,8 @@ def test_the_command_writes_the_file_and_refuses_an_empty_selection(corpus, tmp_
         stdout=stdout,
         stderr=StringIO(),
     )
-    assert "2 reports" in stdout.getvalue() and out.exists()
+    assert "2 reports" in stdout.getvalue()
+    assert out.exists()
     with pytest.raises(CommandError, match="nothing to compile"):
         call_command(
             "compile_reports",

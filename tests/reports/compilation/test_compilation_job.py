@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, OperationalError
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from reports import tasks
@@ -26,7 +27,7 @@ Outcome = jobs.Outcome
 
 @pytest.fixture
 def staff():
-    return factories.UserFactory(is_staff=True, email="compiler@example.org")
+    return factories.UserFactory.create(is_staff=True, email="compiler@example.org")
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def left_by_a_dead_worker(job: Compilation) -> Compilation:
     return Compilation.objects.get(pk=job.pk)
 
 
-def ready_emails(job: Compilation):
+def ready_emails(job: Compilation) -> QuerySet[Delivery]:
     return Delivery.objects.filter(compilation=job, kind=Delivery.Kind.COMPILATION_EMAIL)
 
 
@@ -73,7 +74,9 @@ def test_a_running_compilation_is_reused_until_it_is_stale_then_swept_and_built(
     staff, selection, published, django_capture_on_commit_callbacks, mailbox
 ):
     job = queued(staff, selection, django_capture_on_commit_callbacks)
-    job = jobs.job_claim(Compilation, job.pk)  # a worker is at it
+    claimed = jobs.job_claim(Compilation, job.pk)  # a worker is at it
+    assert claimed is not None
+    job = claimed
     assert compilation.compilation_request(user=staff, selection=selection).pk == job.pk
 
     stale = left_by_a_dead_worker(job)
@@ -138,6 +141,7 @@ def test_a_lost_connection_is_retried_with_backoff_other_errors_fail_the_job(
     result = compilation.compilation_run(compilation_id=job.pk)
     job.refresh_from_db()
     assert (result.outcome, result.retry_in, job.status, job.attempts) == (Outcome.RETRY, 30, St.QUEUED, 1)
+    assert job.enqueued_at is not None
     assert job.enqueued_at > timezone.now() + timedelta(seconds=25)  # due when the retry is
     assert "OperationalError" in job.last_error
 
@@ -159,9 +163,11 @@ def test_the_ready_email_is_one_delivery_row_however_often_the_task_runs(
 
     # The task again (a redelivered message, the sweeper), and the row's task again.
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.compile_reports_task.apply(args=[job.pk]).get() == Outcome.SKIPPED
-        assert tasks.send_email.apply(args=[row.pk]).get() == Outcome.SKIPPED
-    assert compilation_email_create(compilation=job).pk == row.pk
+        assert tasks.compile_reports_task.apply(args=(job.pk,)).get() == Outcome.SKIPPED
+        assert tasks.send_email.apply(args=(row.pk,)).get() == Outcome.SKIPPED
+    again = compilation_email_create(compilation=job)
+    assert again is not None
+    assert again.pk == row.pk
     with pytest.raises(IntegrityError):  # and the database refuses a second one
         Delivery.objects.create(
             compilation=job, kind=Delivery.Kind.COMPILATION_EMAIL, recipients=["x@example.org"]
@@ -180,6 +186,7 @@ def test_the_ready_email_is_retried_after_a_451_and_sent_once(
     (row,) = ready_emails(job)
     assert (row.status, row.attempts) == (Delivery.Status.QUEUED, 1)
     assert "451" in row.last_error
+    assert row.enqueued_at is not None
     assert row.enqueued_at > timezone.now() + timedelta(seconds=25)
     assert mailbox.messages == []
 

@@ -82,7 +82,7 @@ def test_runs_are_copied_in_order_with_a_nested_outline_and_working_links(source
     assert "Alpha page 3" in pages[4]
     assert "Alpha contents" in pages[5]
     assert CHINESE in pages[1]
-    assert "التحول" in pages[3] or ARABIC in pages[3]
+    assert ARABIC in pages[3]
     assert outline(PdfReader(out)) == [
         (1, "Beta — Civil Society, Kenya", 0),
         (1, "Alpha, pages 2–3", 3),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from unittest import mock
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def owner(entity):
-    return factories.MembershipFactory(entity=entity, user__email="owner@example.org").user
+    return factories.MembershipFactory.create(entity=entity, user__email="owner@example.org").user
 
 
 def token_for(entity, owner, email="new.colleague@example.org", *, days_ago=0):
@@ -47,7 +48,7 @@ def test_owner_invites_a_colleague_who_signs_up_and_joins(
     assert "Log in with new.colleague@example.org" in page
     assert "next=%2Finvitations%2F" in page
 
-    colleague = factories.UserFactory(email="new.colleague@example.org")
+    colleague = factories.UserFactory.create(email="new.colleague@example.org")
     client.force_login(colleague)
     response = client.post(link, follow=True)
     assert Membership.objects.filter(entity=entity, user=colleague, role="editor").exists()
@@ -56,7 +57,7 @@ def test_owner_invites_a_colleague_who_signs_up_and_joins(
 
 def test_an_expired_invitation_is_refused_with_a_clear_message(client, entity, owner):
     token = token_for(entity, owner, days_ago=15)
-    colleague = factories.UserFactory(email="new.colleague@example.org")
+    colleague = factories.UserFactory.create(email="new.colleague@example.org")
     client.force_login(colleague)
     url = reverse("reports:invitation", kwargs={"token": token})
     response = client.post(url)
@@ -78,18 +79,19 @@ def test_a_tampered_invitation_is_refused(client, entity, owner):
 
 def test_someone_else_logged_in_cannot_use_the_invitation(client, entity, owner):
     token = token_for(entity, owner)
-    intruder = factories.UserFactory(email="intruder@example.org")
+    intruder = factories.UserFactory.create(email="intruder@example.org")
     client.force_login(intruder)
     url = reverse("reports:invitation", kwargs={"token": token})
     for response in (client.get(url), client.post(url)):
         assert response.status_code == 403
         page = response.content.decode()
-        assert "sent to new.colleague@example.org" in page and "intruder@example.org" in page
+        assert "sent to new.colleague@example.org" in page
+        assert "intruder@example.org" in page
     assert not Membership.objects.filter(user=intruder).exists()
 
 
 def test_only_owners_invite(client, entity):
-    editor = factories.MembershipFactory(entity=entity, role="editor").user
+    editor = factories.MembershipFactory.create(entity=entity, role="editor").user
     client.force_login(editor)
     url = reverse("reports:entity_members", kwargs={"entity_id": entity.pk})
     assert "Invite a colleague" not in client.get(url).content.decode()
@@ -121,7 +123,8 @@ def test_the_invitation_email_is_a_delivery_row_saved_with_the_invitation_and_se
         Delivery.Status.QUEUED,
         ["someone@example.org"],
     )
-    assert len(callbacks) == 1 and mailbox.messages == []  # handed to the broker after the commit
+    assert len(callbacks) == 1
+    assert mailbox.messages == []
     for callback in callbacks:
         callback()
     row.refresh_from_db()
@@ -141,7 +144,8 @@ def test_the_invitation_email_is_retried_after_a_451_and_sent_once(
         response = client.post(url, {"email": "someone@example.org"}, follow=True)
     assert "Invitation sent to someone@example.org" in response.content.decode()  # nothing to retype
     row = invitation_email(entity)
-    assert (row.status, row.attempts) == (Delivery.Status.QUEUED, 1) and "451" in row.last_error
+    assert (row.status, row.attempts) == (Delivery.Status.QUEUED, 1)
+    assert "451" in row.last_error
     assert mailbox.messages == []
 
     assert delivery_run(delivery_id=row.pk).outcome is Outcome.DONE  # the retry, when due
@@ -166,11 +170,11 @@ def test_an_invitation_email_refused_for_good_is_failed_with_the_reason_for_staf
 
 
 def test_a_new_person_signs_up_from_the_invitation_and_comes_back_to_it(client, entity, owner, mailbox):
-    import re
-
     invitation = reverse("reports:invitation", kwargs={"token": token_for(entity, owner)})
     page = client.get(invitation).content.decode()
-    signup = re.search(r'href="(/accounts/signup/\?next=[^"]+)"', page).group(1).replace("&amp;", "&")
+    link = re.search(r'href="(/accounts/signup/\?next=[^"]+)"', page)
+    assert link, page
+    signup = link.group(1).replace("&amp;", "&")
     response = client.post(
         signup,
         {
@@ -183,7 +187,9 @@ def test_a_new_person_signs_up_from_the_invitation_and_comes_back_to_it(client, 
     assert response.status_code == 302
     (message,) = mailbox.to("new.colleague@example.org")
     assert message.subject == "Confirm your e-mail address for the WSIS+20 reporting portal"
-    confirm = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", message.text).group(1)
+    confirm_link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", message.text)
+    assert confirm_link, message.text
+    confirm = confirm_link.group(1)
     response = client.post(confirm)
     assert response["Location"] == invitation
     client.post(invitation)
@@ -212,7 +218,8 @@ def test_owners_see_pending_invitations_and_a_withdrawn_link_stops_working(
     link = invite()
     members = reverse("reports:entity_members", kwargs={"entity_id": entity.pk})
     page = client.get(members).content.decode()
-    assert "Invitations not yet accepted" in page and "new.colleague@example.org" in page
+    assert "Invitations not yet accepted" in page
+    assert "new.colleague@example.org" in page
     (row,) = invitations.invitations_pending(entity=entity)
 
     response = client.post(
@@ -223,7 +230,7 @@ def test_owners_see_pending_invitations_and_a_withdrawn_link_stops_working(
     assert "The invitation to new.colleague@example.org is withdrawn" in page
     assert "Invitations not yet accepted" not in page
 
-    colleague = factories.UserFactory(email="new.colleague@example.org")
+    colleague = factories.UserFactory.create(email="new.colleague@example.org")
     client.force_login(colleague)
     for response in (client.get(link), client.post(link)):
         assert response.status_code == 410
@@ -236,7 +243,7 @@ def test_an_invitation_works_once_a_removed_colleague_cannot_come_back_through_i
 ):
     settings.SITE_URL = "http://testserver"
     link = invite()
-    colleague = factories.UserFactory(email="new.colleague@example.org")
+    colleague = factories.UserFactory.create(email="new.colleague@example.org")
     client.force_login(colleague)
     client.post(link)
     assert Membership.objects.filter(entity=entity, user=colleague).exists()
@@ -255,7 +262,7 @@ def test_only_owners_withdraw_invitations(client, entity, owner, invite, setting
     settings.SITE_URL = "http://testserver"
     invite()
     (row,) = invitations.invitations_pending(entity=entity)
-    editor = factories.MembershipFactory(entity=entity, role="editor").user
+    editor = factories.MembershipFactory.create(entity=entity, role="editor").user
     client.force_login(editor)
     url = reverse("reports:invitation_withdraw", kwargs={"entity_id": entity.pk, "invitation_id": row.pk})
     assert client.post(url).status_code == 404

@@ -14,7 +14,7 @@ from reports import services
 from reports.models import Report, Submission
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_simultaneous_submit_posts_make_one_submission(reference_data):
