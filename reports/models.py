@@ -4,6 +4,10 @@ Only the services in ``reports/services.py`` change a report's state; models hol
 constraints and small derived properties, never workflow.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -12,6 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from action_lines.models import ActionLine
 from wsis_portal.db import TimeStampedModel
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.contrib.auth.models import User
 
 # --- Reference data -------------------------------------------------------------------
 
@@ -79,7 +88,9 @@ class Entity(TimeStampedModel):
         help_text=_("Where the entity is based; international organizations give their headquarters."),
     )
     website = models.URLField(_("website"), blank=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="entities")
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="entities"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -147,7 +158,7 @@ class Invitation(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.email} → {self.entity}"
 
-    def is_pending(self, at=None) -> bool:
+    def is_pending(self, at: datetime | None = None) -> bool:
         return not self.accepted_at and not self.revoked_at and (at or timezone.now()) < self.expires_at
 
 
@@ -184,10 +195,10 @@ class ReportingCycle(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def is_open(self, at=None) -> bool:
+    def is_open(self, at: datetime | None = None) -> bool:
         return self.opens_at <= (at or timezone.now())
 
-    def is_past_deadline(self, at=None) -> bool:
+    def is_past_deadline(self, at: datetime | None = None) -> bool:
         return (at or timezone.now()) > self.deadline
 
 
@@ -220,7 +231,7 @@ class Report(TimeStampedModel):
     # colleagues working on different sections never block each other.
     section_versions = models.JSONField(_("section versions"), default=dict, blank=True)
 
-    # Annex 1 narrative sections (headings and guidance in reports/template.py).
+    # Annex 1 narrative sections (headings and guidance in reports/annex.py).
     executive_summary = models.TextField(_("I. Executive Summary"), blank=True)
     digital_strategy = models.TextField(_("III.1 Digital Strategy/Policy"), blank=True)
     strategic_documents = models.TextField(_("III.2 Strategic Documents/Plans"), blank=True)
@@ -292,7 +303,10 @@ class ActionLineProgress(TimeStampedModel):
     not_applicable = models.BooleanField(_("Not applicable to our entity"), default=False)
     # Computed by the database on every write (ADDRESSED_CONDITION); read it after a refresh.
     addressed = models.GeneratedField(
-        expression=ADDRESSED_CONDITION, output_field=models.BooleanField(), db_persist=True
+        # Django takes a Q here (a boolean condition); the stubs only know Expression.
+        expression=ADDRESSED_CONDITION,  # type: ignore[arg-type]
+        output_field=models.BooleanField(),
+        db_persist=True,
     )
 
     class Meta:
@@ -456,16 +470,19 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class BackgroundJobQuerySet(models.QuerySet):
-    def stale(self, *, before):
+_Job = TypeVar("_Job", bound="BackgroundJob")
+
+
+class BackgroundJobQuerySet(models.QuerySet[_Job]):
+    def stale(self, *, before: datetime) -> BackgroundJobQuerySet[_Job]:
         """Rows claimed (``started_at``) before ``before`` and still running: when ``before`` is
         the task's hard time limit plus a margin ago, their worker died."""
         return self.filter(status=JobStatus.RUNNING, started_at__lt=before)
 
-    def without_stale(self, *, before):
+    def without_stale(self, *, before: datetime) -> BackgroundJobQuerySet[_Job]:
         return self.exclude(status=JobStatus.RUNNING, started_at__lt=before)
 
-    def overdue(self, *, before):
+    def overdue(self, *, before: datetime) -> BackgroundJobQuerySet[_Job]:
         """Queued rows that were due before ``before`` (or never handed to the broker)."""
         return self.filter(
             models.Q(enqueued_at__isnull=True) | models.Q(enqueued_at__lt=before), status=JobStatus.QUEUED
@@ -581,6 +598,9 @@ class Delivery(BackgroundJob):
 class Compilation(BackgroundJob):
     """A compiled PDF of many submitted reports, built by a worker; the same selection over
     unchanged submissions (same ``fingerprint``) reuses the stored file."""
+
+    # Not a field: set by ``compilation_request``, True when it returns an existing compilation.
+    reused: bool
 
     class Layout(models.TextChoices):
         ACTION_LINE = "action-line", _("By Action Line")

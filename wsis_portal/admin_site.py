@@ -14,7 +14,9 @@ class PortalAdminSite(AdminSite):
 
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
-        from .security import RateLimitedAdminLoginForm
+        # Imported here: this module is loaded while the app registry fills (INSTALLED_APPS names
+        # its config), and the login form imports the auth models, which need the registry ready.
+        from .security import RateLimitedAdminLoginForm  # noqa: PLC0415 (app registry not ready at import)
 
         self.login_form = RateLimitedAdminLoginForm
 

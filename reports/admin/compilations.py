@@ -3,13 +3,16 @@ progress, download the result, retry a failed job. Imported by ``reports/admin/_
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +22,7 @@ from .. import selectors
 from ..compilation import build as compilation
 from ..errors import ReportError
 from ..models import Compilation, Region, Report, ReportingCycle, StakeholderType
+from .staff import staff_user
 
 
 class CompilationForm(forms.Form):
@@ -90,11 +94,11 @@ class CompilationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "layout", "cycle"]
     list_select_related = ["cycle", "requested_by"]
-    readonly_fields = [f.name for f in Compilation._meta.fields]
+    readonly_fields = [f.name for f in Compilation._meta.fields]  # noqa: SLF001 (Django's documented Options API)
     actions = ["retry"]
     ordering = ["-created_at"]
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path(
                 "<int:pk>/download/",
@@ -104,11 +108,11 @@ class CompilationAdmin(admin.ModelAdmin):
         ]
         return own + super().get_urls()
 
-    def has_change_permission(self, request, obj=None):  # stored jobs are records, not edited
-        return False
+    def has_change_permission(self, request: HttpRequest, obj: Compilation | None = None) -> bool:
+        return False  # stored jobs are records, not edited
 
     @admin.display(description=_("Status"), ordering="status")
-    def status_badge(self, obj: Compilation):
+    def status_badge(self, obj: Compilation) -> str:
         if obj.status == Compilation.Status.FAILED:
             return format_html(
                 '<strong class="errornote-inline">{}</strong><br><small>{}</small>',
@@ -118,7 +122,7 @@ class CompilationAdmin(admin.ModelAdmin):
         return obj.get_status_display()
 
     @admin.display(description=_("Progress"))
-    def progress_display(self, obj: Compilation):
+    def progress_display(self, obj: Compilation) -> str:
         if obj.status == Compilation.Status.RUNNING:
             return format_html(
                 '<progress max="100" value="{}">{} %</progress> {}',
@@ -129,11 +133,11 @@ class CompilationAdmin(admin.ModelAdmin):
         return f"{obj.progress} %"
 
     @admin.display(description=_("Size"))
-    def size_display(self, obj: Compilation):
+    def size_display(self, obj: Compilation) -> str:
         return f"{obj.file_size / 1e6:.1f} MB" if obj.file_size else "—"
 
     @admin.display(description=_("File"))
-    def download_link(self, obj: Compilation):
+    def download_link(self, obj: Compilation) -> str:
         if obj.status != Compilation.Status.DONE or not obj.file:
             return "—"
         return format_html(
@@ -142,7 +146,9 @@ class CompilationAdmin(admin.ModelAdmin):
             _("Download PDF"),
         )
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
         report_ids: tuple[int, ...] = ()
@@ -158,7 +164,9 @@ class CompilationAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 job = compilation.compilation_request(
-                    user=request.user, selection=form.selection(report_ids), title=form.cleaned_data["title"]
+                    user=staff_user(request),
+                    selection=form.selection(report_ids),
+                    title=form.cleaned_data["title"],
                 )
             except ReportError as exc:
                 form.add_error(None, str(exc))
@@ -181,7 +189,7 @@ class CompilationAdmin(admin.ModelAdmin):
             "title": _("Compile reports"),
             "form": form,
             "report_ids": report_ids,
-            "opts": self.model._meta,
+            "opts": self.model._meta,  # noqa: SLF001 (Django's documented Options API)
             "has_view_permission": self.has_view_permission(request),
         }
         return TemplateResponse(request, "admin/reports/compilation/add.html", context)
@@ -198,7 +206,7 @@ class CompilationAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("Retry the selected failed compilations"), permissions=["add"])
-    def retry(self, request, queryset):
+    def retry(self, request: HttpRequest, queryset: QuerySet[Compilation]) -> None:
         retried = 0
         for job in queryset:
             try:

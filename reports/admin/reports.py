@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -26,14 +26,15 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.related import RelatedField
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -47,6 +48,7 @@ from action_lines.models import ActionLine
 
 from .. import selectors, services
 from ..annex import NARRATIVE_FIELDS
+from ..delivery.runner import delivery_retry
 from ..document import diff, rendering, snapshot
 from ..errors import IllegalTransition, ReportError
 from ..models import (
@@ -67,6 +69,10 @@ from ..models import (
 )
 from ..permissions import REVIEW_PERMISSION
 from . import dashboard, exports
+from .staff import staff_user
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 S = Report.Status
 
@@ -140,12 +146,14 @@ class RegionFilter(admin.RelatedFieldListFilter):
     A chosen region filters on its countries' codes (cached with the regions), so that the
     page's queries do not join the countries to find the region."""
 
-    def field_choices(self, field, request, model_admin):
+    def field_choices(
+        self, field: RelatedField, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, StrOrPromise]]:
         return reference_cached(
             "regions", lambda: super(RegionFilter, self).field_choices(field, request, model_admin)
         )
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Report]) -> QuerySet[Report] | None:
         region = self.used_parameters.get(self.lookup_kwarg)
         if isinstance(region, list):  # Django keeps every value given for a parameter
             region = region[-1] if len(region) == 1 else None
@@ -159,12 +167,15 @@ class CycleFilter(admin.RelatedFieldListFilter):
     """Django's filter on the reporting cycle, its few choices cached until a cycle is saved
     or deleted (``cycles_forget``)."""
 
-    def field_choices(self, field, request, model_admin):
-        return cache.get_or_set(
+    def field_choices(
+        self, field: RelatedField, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, StrOrPromise]]:
+        choices: list[tuple[str, StrOrPromise]] | None = cache.get_or_set(
             CYCLES_CACHE_KEY,
             lambda: super(CycleFilter, self).field_choices(field, request, model_admin),
             CYCLES_CACHE_SECONDS,
         )
+        return choices or []
 
 
 @receiver([post_save, post_delete], sender=ReportingCycle, dispatch_uid="reports.admin.cycles_forget")
@@ -181,7 +192,7 @@ class ActionLineCoveredFilter(admin.SimpleListFilter):
     parameter_name = "line"
     template = "admin/reports/collapsed_filter.html"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, StrOrPromise]]:
         lines = reference_cached("action-lines", _action_lines)
         # The ids a code stands for (a line and its sub-lines), so that the filter's query
         # names them rather than joining the Action Lines again in every query of the page.
@@ -196,7 +207,7 @@ class ActionLineCoveredFilter(admin.SimpleListFilter):
             for line in lines
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Report]) -> QuerySet[Report]:
         code = self.value()
         if not code:
             return queryset
@@ -210,13 +221,13 @@ class DeliveryFailedFilter(admin.SimpleListFilter):
     title = gettext_lazy("delivery")
     parameter_name = "delivery"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, StrOrPromise]]:
         return [
             ("failed", _("Failed (PDF or e-mail)")),
             ("pending", _("Pending")),
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Report]) -> QuerySet[Report]:
         if self.value() == "failed":
             return queryset.filter(
                 Exists(Delivery.objects.filter(report=OuterRef("pk"), status=Delivery.Status.FAILED))
@@ -239,7 +250,7 @@ class CountryFilter(admin.SimpleListFilter):
     parameter_name = "country"
     template = "admin/reports/country_filter.html"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, StrOrPromise]]:
         region = request.GET.get(REGION_PARAMETER)
         chosen = request.GET.get(self.parameter_name)
         if region not in reference_cached("region-countries", _region_countries):
@@ -249,11 +260,12 @@ class CountryFilter(admin.SimpleListFilter):
         if not region and not chosen:
             return []
         # A country's first report shows up here within a minute (the bound of the cache).
-        return cache.get_or_set(
+        countries: list[tuple[str, StrOrPromise]] | None = cache.get_or_set(
             f"reports:admin:countries:{get_language()}:{region}:{chosen}",
             lambda: self._countries(region, chosen),
             COUNTRIES_CACHE_SECONDS,
         )
+        return countries or []
 
     @staticmethod
     def _countries(region: str | None, chosen: str | None) -> list[tuple[str, str]]:
@@ -267,10 +279,10 @@ class CountryFilter(admin.SimpleListFilter):
             countries = Country.objects.filter(Q(with_reports, region_id=region) | Q(pk=chosen))
         return [(country.code, country.name) for country in countries.only("code", "name").order_by("name")]
 
-    def has_output(self):
+    def has_output(self) -> bool:
         return True  # shown even before a region is chosen, to say so
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Report]) -> QuerySet[Report]:
         if self.value():
             return queryset.filter(entity__country_id=self.value())
         return queryset
@@ -280,16 +292,20 @@ class ReportChangeList(ChangeList):
     """The list's rows read only what its columns show; the page's delivery state is read for
     its reports in one more query (``selectors.deliveries_summaries``)."""
 
-    def get_queryset(self, request, exclude_parameters=None):
+    def get_queryset(
+        self, request: HttpRequest, exclude_parameters: list[str | None] | None = None
+    ) -> QuerySet[Report]:
+        # ReportAdmin names its relations (a list, not True or False).
+        related = () if isinstance(self.list_select_related, bool) else self.list_select_related
         return (
             super()
             .get_queryset(request, exclude_parameters)
             .select_related(None)  # not the cycle, which the report page reads
-            .select_related(*self.list_select_related)
+            .select_related(*related)
             .only(*LIST_FIELDS)
         )
 
-    def get_results(self, request):
+    def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
         self.result_list = list(self.result_list)
         summaries = selectors.deliveries_summaries(report_ids=[report.pk for report in self.result_list])
@@ -341,7 +357,8 @@ class ReportAdmin(admin.ModelAdmin):
     date_hierarchy = "submitted_at"
     list_select_related = ["entity__country__region", "cycle"]
     # Newest submissions first, drafts last; matches the index ``report_submitted_desc``.
-    ordering = [F("submitted_at").desc(nulls_last=True), "-pk"]
+    # ModelAdmin.ordering takes expressions as Meta.ordering does; the stubs know only names.
+    ordering = [F("submitted_at").desc(nulls_last=True), "-pk"]  # type: ignore[list-item]
     list_per_page = 25
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -359,7 +376,9 @@ class ReportAdmin(admin.ModelAdmin):
     # list's queries as values; more than that, as a subquery.
     SEARCH_MATCHES_AS_VALUES = 2000
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Report], search_term: str
+    ) -> tuple[QuerySet[Report], bool]:
         """Every word must occur in the entity's name or acronym or the contact's e-mail (as
         ``search_fields`` says), matched in the small entity and contact tables first: one
         indexed lookup on reports instead of joining three tables per query of the page.
@@ -375,20 +394,23 @@ class ReportAdmin(admin.ModelAdmin):
             if not bit:
                 continue
             entities = Entity.objects.filter(Q(name__icontains=bit) | Q(acronym__icontains=bit)).order_by()
-            contacts = FollowUpContact.objects.filter(email__icontains=bit).order_by()
-            contacts = contacts.values_list("report_id", flat=True)
-            report_ids = list(contacts[: limit + 1])
+            contact_reports = (
+                FollowUpContact.objects.filter(email__icontains=bit)
+                .order_by()
+                .values_list("report_id", flat=True)
+            )
+            report_ids = list(contact_reports[: limit + 1])
             # No matching contact: Django leaves the empty ``IN`` out of the query altogether.
             by_contact = Q(pk__in=report_ids)
             if len(report_ids) > limit:
-                by_contact = Q(pk__in=Subquery(contacts))
+                by_contact = Q(pk__in=Subquery(contact_reports))
             queryset = queryset.filter(Q(entity__in=Subquery(entities.values("pk"))) | by_contact)
         return queryset, False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         return super().get_queryset(request).select_related("entity__country__region", "cycle")
 
-    def get_changelist(self, request, **kwargs):
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return ReportChangeList
 
     # --- Columns ---
@@ -437,7 +459,10 @@ class ReportAdmin(admin.ModelAdmin):
         failed, pending, done, pdf = summary.failed, summary.pending, summary.done, summary.pdf_status
         if not (failed or pending or done):
             return "—"
-        pdf_labels = {Delivery.Status.DONE: _("PDF ok"), Delivery.Status.FAILED: _("PDF failed")}
+        pdf_labels: dict[str | None, str] = {
+            Delivery.Status.DONE: _("PDF ok"),
+            Delivery.Status.FAILED: _("PDF failed"),
+        }
         pdf_label = pdf_labels.get(pdf, _("PDF pending") if pdf else "")
         parts = [pdf_label] if pdf_label else []
         if failed:
@@ -455,7 +480,7 @@ class ReportAdmin(admin.ModelAdmin):
 
     # --- URLs ---
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view
         return [
@@ -499,7 +524,13 @@ class ReportAdmin(admin.ModelAdmin):
 
     # --- The report page ---
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return redirect(request.path)
         report = self._report_or_404(request, object_id)
@@ -570,7 +601,7 @@ class ReportAdmin(admin.ModelAdmin):
             moved = services.report_transition(
                 report=report,
                 to_status=to_status,
-                actor=request.user,
+                actor=staff_user(request),
                 message=request.POST.get("message", ""),
             )
         except ReportError as error:
@@ -592,7 +623,7 @@ class ReportAdmin(admin.ModelAdmin):
         form.is_valid()
         try:
             services.report_request_changes(
-                report=report, actor=request.user, message=form.cleaned_data.get("message", "")
+                report=report, actor=staff_user(request), message=form.cleaned_data.get("message", "")
             )
         except IllegalTransition as error:
             messages.error(request, str(error))
@@ -613,7 +644,7 @@ class ReportAdmin(admin.ModelAdmin):
         ids = list(queryset.order_by().values_list("pk", flat=True))
         for report in Report.objects.filter(pk__in=ids).select_related("entity").defer(*LONG_FIELDS):
             try:
-                services.report_transition(report=report, to_status=to_status, actor=request.user)
+                services.report_transition(report=report, to_status=to_status, actor=staff_user(request))
             except ReportError as error:
                 refused.append(f"{report.entity}: {error}")
             else:
@@ -690,7 +721,10 @@ class ReportAdmin(admin.ModelAdmin):
         def document(which: str) -> dict:
             if which == live:
                 return snapshot.document_for_report(report)
-            return selectors.submission_content(report=report, number=int(which))[1]
+            found = selectors.submission_content(report=report, number=int(which))
+            if found is None:  # deleted since the page listed it
+                raise Http404
+            return found[1]
 
         sections = diff.document_diff(document(a), document(b), action_lines=lines) if a != b else []
         context = {
@@ -732,7 +766,7 @@ class ReportAdmin(admin.ModelAdmin):
                 (S(status).label, n, f"{changelist}?cycle__id__exact={cycle.pk}&status__exact={status}")
                 for status, n in board.data.status_counts.items()
             ]
-            if board
+            if board and cycle
             else [],
             "changelist_url": changelist,
             "has_view_permission": True,
@@ -741,7 +775,9 @@ class ReportAdmin(admin.ModelAdmin):
 
     # --- Exports ---
 
-    def export_view(self, request: HttpRequest, fmt: str, shape: str = "reports") -> HttpResponse:
+    def export_view(
+        self, request: HttpRequest, fmt: str, shape: str = "reports"
+    ) -> StreamingHttpResponse | FileResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         if fmt not in {"csv", "xlsx"}:
@@ -769,7 +805,9 @@ class ReportAdmin(admin.ModelAdmin):
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         query = request.GET.copy()
         for key in ("p", "_changelist_filters"):
             query.pop(key, None)
@@ -783,13 +821,8 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 def retry_delivery(request: HttpRequest, delivery: Delivery) -> bool:
-    """Hand a delivery back to the delivery pipeline (``reports.delivery.delivery_retry``)
+    """Hand a delivery back to the delivery pipeline (``reports.delivery.runner.delivery_retry``)
     and tell the person what happened."""
-    try:
-        from ..delivery.runner import delivery_retry
-    except ImportError:
-        messages.error(request, _("Retrying deliveries is not available yet."))
-        return False
     try:
         delivery_retry(delivery=delivery)
     except ReportError as error:
@@ -805,30 +838,30 @@ def retry_delivery(request: HttpRequest, delivery: Delivery) -> bool:
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records the services write; admin shows them."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    fields = ["user", "role", "created_at"]
-    readonly_fields = fields
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("user", "role", "created_at")
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Entity | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Entity | None = None) -> bool:
         return False
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         return super().get_queryset(request).select_related("user")
 
 
@@ -861,7 +894,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
     date_hierarchy = "submitted_at"
     show_full_result_count = False
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
         return super().get_queryset(request).defer("content")
 
     @admin.display(description=gettext_lazy("report"), ordering="report__entity__name")
@@ -896,11 +929,11 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def short_error(self, delivery: Delivery) -> str:
         return (delivery.last_error[:117] + "…") if len(delivery.last_error) > 120 else delivery.last_error
 
-    def has_review_permission(self, request):
+    def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(REVIEW_PERMISSION)
 
     @admin.action(description=gettext_lazy("Retry the selected failed deliveries"), permissions=["review"])
-    def retry(self, request, queryset):
+    def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         for delivery in queryset.filter(status=Delivery.Status.FAILED):
             retry_delivery(request, delivery)
 

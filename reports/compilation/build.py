@@ -9,7 +9,7 @@ A compilation then
 2. renders what is new with WeasyPrint — the front matter (cover, disclaimer, key figures
    with the dashboard's charts, table of contents) and one divider page per part — computing
    every page number from the page counts it already knows,
-3. and copies pages from the cached PDFs into the output (``reports/merge.py``): whole
+3. and copies pages from the cached PDFs into the output (``reports/compilation/merge.py``): whole
    reports for the *full* layout, each report's pages of one Action Line for the *by Action
    Line* layout, with a PDF outline for every part and report.
 
@@ -29,15 +29,21 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files import File
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from weasyprint import HTML
 
 from action_lines.models import ActionLine
 
@@ -54,9 +60,20 @@ from ..delivery.jobs import (
     stale_after,
     stale_recover,
 )
+from ..delivery.rows import compilation_email_create
 from ..document import charts
+from ..document.pdf import PDF_BASE_URL, StaticFilesFetcher
 from ..errors import ReportError
-from ..models import LINE_ADDRESSED, ActionLineProgress, Region, Report, StakeholderType, Submission
+from ..models import (
+    LINE_ADDRESSED,
+    ActionLineProgress,
+    Compilation,
+    Region,
+    Report,
+    ReportingCycle,
+    StakeholderType,
+    Submission,
+)
 from . import merge
 from . import toc as compilation_toc
 
@@ -96,7 +113,8 @@ class Selection:
     @classmethod
     def from_filters(cls, filters: dict[str, Any]) -> Selection:
         known = {f: filters[f] for f in cls.__dataclass_fields__ if f in filters}
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in known.items()})
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in known.items()}
+        return cls(**values)
 
 
 def _line_codes(codes: tuple[str, ...]) -> list[str]:
@@ -176,21 +194,26 @@ class Part:
     facilitators: str = ""
 
 
+# Kept per submission while it is in memory: the by Action Line layout asks for them once per line,
+# thousands of times.
+_pdf_paths: WeakKeyDictionary[Submission, Path] = WeakKeyDictionary()
+_attributions: WeakKeyDictionary[Submission, str] = WeakKeyDictionary()
+
+
 def _pdf_path(sub: Submission) -> Path:
-    cached = getattr(sub, "_compilation_pdf_path", None)
+    cached = _pdf_paths.get(sub)
     if cached is None:
-        cached = sub._compilation_pdf_path = Path(sub.pdf.path)
+        cached = _pdf_paths[sub] = Path(sub.pdf.path)
     return cached
 
 
 def _attribution(sub: Submission) -> str:
-    """ "Entity — Stakeholder type, Country" (kept on the submission: the by Action Line layout
-    asks for it once per line, thousands of times)."""
-    cached = getattr(sub, "_compilation_attribution", None)
+    """ "Entity — Stakeholder type, Country"."""
+    cached = _attributions.get(sub)
     if cached is None:
         entity = sub.report.entity
         cached = f"{entity.name} — {entity.get_stakeholder_type_display()}, {entity.country.name}"
-        sub._compilation_attribution = cached
+        _attributions[sub] = cached
     return cached
 
 
@@ -293,10 +316,6 @@ class Frame:
 
 
 def _frame_render(context: dict[str, Any], path: Path) -> Frame:
-    from weasyprint import HTML
-
-    from ..document.pdf import PDF_BASE_URL, StaticFilesFetcher
-
     html = render_to_string("reports/compilation/frame.html", context)
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesFetcher()).render()
     first: dict[str, int] = {}
@@ -375,7 +394,7 @@ def compilation_build(
     title: str = "",
     submissions: list[Submission] | None = None,
     progress: Progress | None = None,
-    ensure_pdf: Callable[[Submission], None] | None = None,
+    ensure_pdf: Callable[[Submission], object] | None = None,
 ) -> Built:
     """Write the compiled PDF of ``selection`` to ``output``."""
     report = progress or (lambda _pct, _msg: None)
@@ -447,8 +466,6 @@ def compilation_build(
 
 
 def _layouts() -> list[tuple[str, str]]:
-    from ..models import Compilation
-
     return [(value, str(label)) for value, label in Compilation.Layout.choices]
 
 
@@ -469,7 +486,7 @@ COMPILE_TIME_LIMIT = 3300
 MAX_ATTEMPTS = 3
 
 
-def compilation_stale_after():
+def compilation_stale_after() -> timedelta:
     """How long a compilation may run before the sweeper takes it back (its worker died)."""
     return stale_after(COMPILE_TIME_LIMIT)
 
@@ -477,20 +494,16 @@ def compilation_stale_after():
 def compilation_error_reason(exc: BaseException) -> tuple[bool, str]:
     """``(permanent, reason)``: lost connections (database, storage, network) are worth retrying;
     anything else — nothing to compile, a missing PDF, the time limit, a bug — would fail again."""
-    from django.db import InterfaceError, OperationalError
-
     transient = isinstance(exc, (ConnectionError, TimeoutError, OperationalError, InterfaceError))
     return not transient, error_text(exc)
 
 
-def compilation_request(*, user, selection: Selection, title: str = "", force: bool = False):
+def compilation_request(
+    *, user: User, selection: Selection, title: str = "", force: bool = False
+) -> Compilation:
     """Ask for a compilation. The same selection over unchanged submissions returns the stored
     result, or the job already at work on it (``reused`` True), unless ``force``; a job left running
     by a dead worker is not reused. An empty selection raises ``EmptySelection``."""
-    from django.db import transaction
-
-    from ..models import Compilation, ReportingCycle
-
     subs = selection_submissions(selection)
     if not subs:
         raise EmptySelection(_("No submitted report matches these filters: there is nothing to compile."))
@@ -505,7 +518,7 @@ def compilation_request(*, user, selection: Selection, title: str = "", force: b
             .first()
         )
         if existing and (existing.status != Compilation.Status.DONE or existing.file):
-            existing.reused = True  # type: ignore[attr-defined]
+            existing.reused = True
             return existing
     with transaction.atomic():
         job = Compilation.objects.create(
@@ -520,20 +533,18 @@ def compilation_request(*, user, selection: Selection, title: str = "", force: b
             enqueued_at=now,
         )
         compilation_enqueue_on_commit(job)
-    job.reused = False  # type: ignore[attr-defined]
+    job.reused = False
     return job
 
 
-def compilation_enqueue_on_commit(job) -> None:
-    from django.db import transaction
-
+def compilation_enqueue_on_commit(job: Compilation) -> None:
     transaction.on_commit(lambda: compilations_publish([job.pk]), robust=True)
 
 
 def compilations_publish(ids: list[int]) -> int:
     """Hand compilations to the broker; how many it took (never raises: see ``tasks.publish``)."""
-    from ..delivery import tasks
-    from .tasks import compile_reports_task
+    from ..delivery import tasks  # noqa: PLC0415 (the task meets its service: the tasks import this module)
+    from .tasks import compile_reports_task  # noqa: PLC0415 (the task meets its service: it imports this module)
 
     handed = 0
     for pk in ids:
@@ -544,16 +555,10 @@ def compilations_publish(ids: list[int]) -> int:
 
 
 def compilation_run(
-    *, compilation_id: int, ensure_pdf: Callable[[Submission], None] | None = None
+    *, compilation_id: int, ensure_pdf: Callable[[Submission], object] | None = None
 ) -> RunResult:
     """Build a queued compilation (the task calls this): claimed once, so a duplicate message or
     a redelivery does nothing; done, or retried, or failed with its reason."""
-    from django.core.files import File
-    from django.db import transaction
-
-    from ..delivery.rows import compilation_email_create
-    from ..models import Compilation
-
     job = job_claim(Compilation, compilation_id)
     if job is None:
         return RunResult(Outcome.SKIPPED)
@@ -597,13 +602,9 @@ def compilation_run(
     return RunResult(Outcome.DONE)
 
 
-def compilations_sweep(*, now=None) -> SweepResult:
+def compilations_sweep(*, now: datetime | None = None) -> SweepResult:
     """Hand over again the compilations a dead worker left running or a broker outage left queued
     (celery beat, every minute). ``now`` lets tests look at the rows as if time had passed."""
-    from django.db import transaction
-
-    from ..models import Compilation
-
     now = now or timezone.now()
     with transaction.atomic():
         recovered, failed = stale_recover(
@@ -623,12 +624,8 @@ def compilations_sweep(*, now=None) -> SweepResult:
     return SweepResult(requeued=len(due), recovered=len(recovered), failed=failed, handed=handed)
 
 
-def compilation_retry(*, compilation) -> None:
+def compilation_retry(*, compilation: Compilation) -> None:
     """Staff retry a failed compilation: queued again, its attempts reset."""
-    from django.db import transaction
-
-    from ..models import Compilation
-
     with transaction.atomic():
         job = Compilation.objects.select_for_update().get(pk=compilation.pk)
         if job.status != Compilation.Status.FAILED:

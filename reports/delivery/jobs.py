@@ -24,20 +24,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..models import BackgroundJob, JobStatus
+from ..models import BackgroundJob, BackgroundJobQuerySet, JobStatus
 
 logger = logging.getLogger(__name__)
 
 St = JobStatus
 SWEEP_BATCH = 500
 Job = TypeVar("Job", bound=BackgroundJob)
+
+
+def _rows(model: type[Job]) -> BackgroundJobQuerySet[Job]:
+    """``model``'s rows. The stubs type the manager a subclass inherits from the abstract
+    ``BackgroundJob`` by that base, not by ``model``."""
+    return cast("BackgroundJobQuerySet[Job]", model.objects.all())
 
 
 class Outcome(StrEnum):
@@ -80,7 +85,7 @@ def job_claim(
     """Lock the row and mark it running (committed before any work), or ``None`` when there is
     nothing to do: it is done, failed, running in another task, or not ``ready`` yet."""
     with transaction.atomic():
-        row = model.objects.select_for_update().filter(pk=pk).first()
+        row = _rows(model).select_for_update().filter(pk=pk).first()
         if row is None or row.status != St.QUEUED or (ready is not None and not ready(row)):
             return None
         row.status = St.RUNNING
@@ -96,9 +101,9 @@ def job_done(model: type[Job], row: Job, **fields: Any) -> bool:
     the transaction that saves what follows from it (e-mail rows), so that it happens once."""
     now = timezone.now()
     return bool(
-        model.objects.filter(pk=row.pk, status__in=[St.QUEUED, St.RUNNING]).update(
-            status=St.DONE, finished_at=now, last_error="", updated_at=now, **fields
-        )
+        _rows(model)
+        .filter(pk=row.pk, status__in=[St.QUEUED, St.RUNNING])
+        .update(status=St.DONE, finished_at=now, last_error="", updated_at=now, **fields)
     )
 
 
@@ -124,7 +129,7 @@ def job_failure(
     give_up = permanent or row.attempts >= max_attempts
     delay = 0.0
     with transaction.atomic():
-        current = model.objects.select_for_update().filter(pk=row.pk).first()
+        current = _rows(model).select_for_update().filter(pk=row.pk).first()
         if current is None or current.status != St.RUNNING or current.started_at != row.started_at:
             return RunResult(Outcome.SKIPPED, error=reason)  # the sweeper took it over meanwhile
         current.last_error = reason if permanent else f"attempt {row.attempts}: {reason}"
@@ -171,7 +176,8 @@ def stale_recover(
     recovered: list[Job] = []
     failed = 0
     stale = (
-        model.objects.select_for_update(skip_locked=True)
+        _rows(model)
+        .select_for_update(skip_locked=True)
         .stale(before=now - stale_after(time_limit))
         .order_by("pk")[:SWEEP_BATCH]
     )
@@ -191,7 +197,7 @@ def stale_recover(
     return recovered, failed
 
 
-def overdue_take(queryset: QuerySet[Job], *, now: datetime) -> list[Job]:
+def overdue_take(queryset: BackgroundJobQuerySet[Job], *, now: datetime) -> list[Job]:
     """Inside the sweeper's transaction: the queued rows of ``queryset`` overdue by the sweeper's
     margin, stamped as handed over now (returned, to be handed to the broker)."""
     margin = timedelta(seconds=settings.DELIVERY_SWEEP_AFTER)
@@ -200,7 +206,7 @@ def overdue_take(queryset: QuerySet[Job], *, now: datetime) -> list[Job]:
         .overdue(before=now - margin)
         .order_by("pk")[:SWEEP_BATCH]
     )
-    queryset.model.objects.filter(pk__in=[r.pk for r in rows]).update(enqueued_at=now, updated_at=now)
+    _rows(queryset.model).filter(pk__in=[r.pk for r in rows]).update(enqueued_at=now, updated_at=now)
     return rows
 
 

@@ -7,7 +7,8 @@ row), so a resend after a worker died mid-send is recognisably the same message.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -25,6 +26,15 @@ from .rows import secretariat_address
 from .submission_pdf import submission_pdf_filename
 
 K = Delivery.Kind
+T = TypeVar("T")
+
+
+def _target(row: Delivery, value: T | None) -> T:
+    """The row's target (its submission, report, compilation or invitation): the database's
+    constraint gives every kind of row its own, so it is never missing for that kind."""
+    if value is None:
+        raise ValueError(f"delivery {row.pk} ({row.kind}) has no target")
+    return value
 
 
 def _absolute(path: str) -> str:
@@ -88,7 +98,7 @@ def _valid_email(address: str) -> bool:
 
 
 def secretariat_message(row: Delivery) -> EmailMultiAlternatives:
-    submission = row.submission
+    submission = _target(row, row.submission)
     summary = submission_summary(submission)
     contact_email = (summary["contact"].get("email") or "").strip()
     return message_build(
@@ -105,7 +115,7 @@ def secretariat_message(row: Delivery) -> EmailMultiAlternatives:
 
 
 def receipt_message(row: Delivery) -> EmailMultiAlternatives:
-    submission = row.submission
+    submission = _target(row, row.submission)
     return message_build(
         "submission_receipt",
         to=row.recipients,
@@ -120,7 +130,7 @@ def receipt_message(row: Delivery) -> EmailMultiAlternatives:
 
 
 def notice_message(row: Delivery) -> EmailMultiAlternatives:
-    report = row.report
+    report = _target(row, row.report)
     return message_build(
         "changes_requested",
         to=row.recipients,
@@ -137,7 +147,7 @@ def notice_message(row: Delivery) -> EmailMultiAlternatives:
 
 
 def compilation_message(row: Delivery) -> EmailMultiAlternatives:
-    job = row.compilation
+    job = _target(row, row.compilation)
     return message_build(
         "compilation_ready",
         to=row.recipients,
@@ -150,7 +160,7 @@ def compilation_message(row: Delivery) -> EmailMultiAlternatives:
 
 
 def invitation_message(row: Delivery) -> EmailMultiAlternatives:
-    invitation = row.invitation
+    invitation = _target(row, row.invitation)
     return message_build(
         "invitation",
         to=row.recipients,
@@ -164,7 +174,7 @@ def invitation_message(row: Delivery) -> EmailMultiAlternatives:
     )
 
 
-MESSAGES = {
+MESSAGES: dict[str, Callable[[Delivery], EmailMultiAlternatives]] = {
     K.SECRETARIAT_EMAIL: secretariat_message,
     K.RECEIPT_EMAIL: receipt_message,
     K.NOTICE_EMAIL: notice_message,
@@ -179,7 +189,7 @@ def _language(row: Delivery) -> str:
     in the language their report is written in."""
     if row.kind == K.INVITATION_EMAIL:
         return row.context.get("language") or settings.LANGUAGE_CODE
-    if row.report_id and row.kind != K.SECRETARIAT_EMAIL:
+    if row.kind != K.SECRETARIAT_EMAIL and row.report is not None:
         return row.report.language or settings.LANGUAGE_CODE
     return settings.LANGUAGE_CODE
 

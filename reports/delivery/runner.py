@@ -74,6 +74,19 @@ St = Delivery.Status
 NEEDS_PDF = (K.SECRETARIAT_EMAIL, K.RECEIPT_EMAIL)
 
 
+def _render_submission_id(row: Delivery) -> int:
+    """A PDF row's submission (every one is made with it, ``rows.submission_deliveries_create``)."""
+    if row.submission_id is None:
+        raise ValueError(f"delivery {row.pk} ({row.kind}) has no submission")
+    return row.submission_id
+
+
+def _render_submission(row: Delivery) -> Submission:
+    if row.submission is None:
+        raise ValueError(f"delivery {row.pk} ({row.kind}) has no submission")
+    return row.submission
+
+
 def _pdf_ready(row: Delivery) -> bool:
     if row.kind not in NEEDS_PDF:
         return True
@@ -95,7 +108,7 @@ def delivery_run(*, delivery_id: int) -> RunResult:
         return RunResult(Outcome.SKIPPED)
     try:
         if row.kind == K.RENDER_PDF:
-            submission_pdf_ensure(submission=row.submission)
+            submission_pdf_ensure(submission=_render_submission(row))
         else:
             delivery_message(row).send(fail_silently=False)
     except Exception as exc:  # classified below: transient ones retry, permanent ones fail the row
@@ -122,7 +135,7 @@ def _enqueue_waiting_emails(row: Delivery) -> None:
     now = timezone.now()
     waiting = list(
         Delivery.objects.select_for_update()
-        .filter(submission_id=row.submission_id, kind__in=NEEDS_PDF, status=St.QUEUED)
+        .filter(submission_id=_render_submission_id(row), kind__in=NEEDS_PDF, status=St.QUEUED)
         .order_by("pk")
     )
     Delivery.objects.filter(pk__in=[w.pk for w in waiting]).update(enqueued_at=now, updated_at=now)
@@ -154,7 +167,9 @@ def _fail_waiting_emails(row: Delivery, reason: str, now: datetime) -> None:
     """A PDF given up on fails the e-mails that wait for it, with that reason."""
     if row.kind != K.RENDER_PDF:
         return
-    Delivery.objects.filter(submission_id=row.submission_id, kind__in=NEEDS_PDF, status=St.QUEUED).update(
+    Delivery.objects.filter(
+        submission_id=_render_submission_id(row), kind__in=NEEDS_PDF, status=St.QUEUED
+    ).update(
         status=St.FAILED,
         last_error=f"the PDF could not be rendered: {reason}",
         finished_at=now,
@@ -209,7 +224,7 @@ def delivery_retry(*, delivery: Delivery) -> Delivery:
     jobs.job_requeue(row, enqueued=ready)
     if row.kind == K.RENDER_PDF:
         Delivery.objects.filter(
-            submission_id=row.submission_id,
+            submission_id=_render_submission_id(row),
             kind__in=NEEDS_PDF,
             status=St.FAILED,
             last_error__startswith="the PDF could not be rendered",

@@ -33,10 +33,10 @@ def publish(task: Task, object_id: int, *, model: str = "delivery") -> bool:
     stays queued in the database and the sweeper hands it over later. In eager mode (no broker)
     the task runs here and now."""
     if task.app.conf.task_always_eager:
-        task.apply(args=[object_id])  # no broker: run here (errors are logged, never raised)
+        task.apply(args=(object_id,))  # no broker: run here (errors are logged, never raised)
         return True
     try:
-        task.apply_async(args=[object_id])
+        task.apply_async(args=(object_id,))
     except Exception as exc:  # kombu, redis and socket errors alike: the database row is the truth
         logger.warning(
             "could not hand %s %s to the broker (%s: %s); it stays queued for the sweeper",

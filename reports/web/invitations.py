@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone, translation
@@ -61,9 +62,7 @@ class Invitation:
     used: bool = False
 
 
-def invitation_token(
-    *, entity: Entity, email: str, inviter: AbstractBaseUser, invitation_id: int | None = None
-) -> str:
+def invitation_token(*, entity: Entity, email: str, inviter: User, invitation_id: int | None = None) -> str:
     payload = {"e": entity.pk, "m": email.strip().lower(), "by": getattr(inviter, "email", "")}
     if invitation_id is not None:
         payload["i"] = invitation_id
@@ -109,7 +108,7 @@ def invitation_read(token: str, *, max_age: timedelta = MAX_AGE) -> Invitation:
     return replace(invitation, used=bool(row.accepted_at))
 
 
-def invitation_send(*, entity: Entity, email: str, inviter: AbstractBaseUser) -> str:
+def invitation_send(*, entity: Entity, email: str, inviter: User) -> str:
     """Record the invitation and its e-mail (owners only); returns the token. The e-mail is a
     delivery row saved with the invitation and sent after the commit, in the inviter's language,
     retried like every delivery (``reports/delivery/``)."""
@@ -134,7 +133,7 @@ def invitations_pending(*, entity: Entity) -> list[InvitationRow]:
     )
 
 
-def invitation_withdraw(*, entity: Entity, invitation_id: int, actor: AbstractBaseUser) -> InvitationRow:
+def invitation_withdraw(*, entity: Entity, invitation_id: int, actor: User) -> InvitationRow:
     """Withdraw a pending invitation (owners only): its link stops working."""
     services.membership_require(entity=entity, user=actor, owner=True)
     with transaction.atomic():
@@ -146,24 +145,22 @@ def invitation_withdraw(*, entity: Entity, invitation_id: int, actor: AbstractBa
     return row
 
 
-def user_has_email(user: AbstractBaseUser, email: str) -> bool:
+def user_has_email(user: User, email: str) -> bool:
     """Whether ``email`` is the person's address (their account's or a verified one)."""
-    from allauth.account.models import EmailAddress
-
     email = email.strip().lower()
     if (getattr(user, "email", "") or "").lower() == email:
         return True
     return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
 
 
-def wrong_person_message(invitation: Invitation, user: AbstractBaseUser) -> str:
+def wrong_person_message(invitation: Invitation, user: User) -> str:
     return _(
         "This invitation was sent to %(invited)s, but you are logged in as %(current)s. "
         "Log out, then log in (or sign up) with %(invited)s to accept it."
     ) % {"invited": invitation.email, "current": user.email}
 
 
-def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Membership:
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Join the entity. The person must be logged in with the invited address."""
     if not user_has_email(user, invitation.email):
         raise InvitationForSomeoneElse(wrong_person_message(invitation, user))

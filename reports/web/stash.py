@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import time
 
+from django.forms import BaseForm
 from django.http import HttpRequest, QueryDict
 
 from .. import annex
@@ -35,7 +36,7 @@ def kept_chars_limit() -> int:
     """The characters (names and values) of the largest section form, every field at its
     maximum length: more than that never comes from the portal's own pages."""
 
-    def most(form) -> int:
+    def most(form: BaseForm) -> int:
         return sum(
             getattr(field, "max_chars", None) or getattr(field, "max_length", None) or 20
             for field in form.fields.values()
@@ -79,7 +80,8 @@ def stash_put(request: HttpRequest, *, report_id: int, key: str) -> None:
     kept.pop(ref, None)
     kept[ref] = {"at": int(time.time()), "data": data}
     # The newest sections first, while they fit.
-    chosen, total = [], 0
+    chosen: list[str] = []
+    total = 0
     for name, entry in reversed(kept.items()):
         total += _size(entry["data"])
         if len(chosen) == MAX_SECTIONS or total > limit:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -29,13 +31,19 @@ from .. import annex, selectors, services
 from ..document import snapshot
 from ..document.rendering import document_context
 from ..errors import EditConflict, MembershipError, NotEditable, SubmissionRefused
-from ..models import Report
+from ..models import Membership, Report, ReportingCycle
 from . import forms, invitations, stash
 
 logger = logging.getLogger(__name__)
 
 SESSION_ENTITY = "reports.entity_id"
 AJAX_HEADER = "XMLHttpRequest"
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a ``login_required`` view: its ``user`` is signed in (django-stubs' pattern)."""
+
+    user: User
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -69,7 +77,7 @@ def _remember_entity(request: HttpRequest, entity_id: int) -> None:
         request.session[SESSION_ENTITY] = entity_id
 
 
-def _clock(moment) -> str:
+def _clock(moment: datetime) -> str:
     return date_format(timezone.localtime(moment), "H:i")
 
 
@@ -125,7 +133,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _blank_document(cycle) -> dict[str, Any]:
+def _blank_document(cycle: ReportingCycle | None) -> dict[str, Any]:
     """A report document with writing lines in every answer, so that the one document template
     prints every heading and question of Annex 1 with room to draft."""
     short, lines = "_" * 24, "\n".join(["_" * 56] * 4)
@@ -191,7 +199,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def entity_create(request: HttpRequest) -> HttpResponse:
+def entity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.EntityForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         entity = services.entity_create(user=request.user, **form.cleaned_data)
@@ -207,7 +215,7 @@ def entity_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _membership_or_404(request: HttpRequest, entity_id: int):
+def _membership_or_404(request: HttpRequest, entity_id: int) -> Membership:
     membership = selectors.membership_for(user=request.user, entity_id=entity_id)
     if membership is None:
         raise Http404(_("No such entity."))
@@ -216,7 +224,7 @@ def _membership_or_404(request: HttpRequest, entity_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def entity_edit(request: HttpRequest, entity_id: int) -> HttpResponse:
+def entity_edit(request: AuthenticatedHttpRequest, entity_id: int) -> HttpResponse:
     membership = _membership_or_404(request, entity_id)
     entity = membership.entity
     form = forms.EntityForm(
@@ -236,7 +244,7 @@ def entity_edit(request: HttpRequest, entity_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def entity_members(request: HttpRequest, entity_id: int) -> HttpResponse:
+def entity_members(request: AuthenticatedHttpRequest, entity_id: int) -> HttpResponse:
     membership = _membership_or_404(request, entity_id)
     entity = membership.entity
     is_owner = membership.role == membership.Role.OWNER
@@ -281,7 +289,9 @@ def entity_members(request: HttpRequest, entity_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_withdraw(request: HttpRequest, entity_id: int, invitation_id: int) -> HttpResponse:
+def invitation_withdraw(
+    request: AuthenticatedHttpRequest, entity_id: int, invitation_id: int
+) -> HttpResponse:
     membership = _membership_or_404(request, entity_id)
     if membership.role != membership.Role.OWNER:
         raise Http404(_("Only the entity's owners withdraw invitations."))
@@ -299,7 +309,7 @@ def invitation_withdraw(request: HttpRequest, entity_id: int, invitation_id: int
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, entity_id: int, user_id: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, entity_id: int, user_id: int) -> HttpResponse:
     membership = _membership_or_404(request, entity_id)
     target = next(
         (m for m in selectors.entity_memberships(entity=membership.entity) if m.user_id == user_id), None
@@ -591,7 +601,7 @@ def section(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def line_not_applicable(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
+def line_not_applicable(request: AuthenticatedHttpRequest, report_id: int, key: str) -> HttpResponse:
     report = _report_or_404(request, report_id)
     _spec, line = _section_or_404(key)
     if line is None:
@@ -640,7 +650,7 @@ def preview(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def submit(request: HttpRequest, report_id: int) -> HttpResponse:
+def submit(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     report = _report_or_404(request, report_id)
     if not report.is_editable_by_stakeholders:
         messages.info(request, _("This report has already been submitted; here it is."))
