@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from action_lines.models import ActionLine
@@ -41,11 +41,9 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _url(name: str, *args: Any, fallback: str = "reports:home", **kwargs: Any) -> str:
-    try:
-        return _absolute(reverse(name, args=args or None, kwargs=kwargs or None))
-    except NoReverseMatch:
-        return _absolute(reverse(fallback))
+def _url(name: str, *args: Any, **kwargs: Any) -> str:
+    """An address on SITE_URL. No fallback: a link that cannot be built fails the row, visibly."""
+    return _absolute(reverse(name, args=args or None, kwargs=kwargs or None))
 
 
 def message_id(row: Delivery) -> str:
@@ -106,7 +104,7 @@ def secretariat_message(row: Delivery) -> EmailMultiAlternatives:
         to=row.recipients,
         context={
             **summary,
-            "admin_url": _url("admin:reports_report_change", submission.report_id, fallback="admin:index"),
+            "admin_url": _url("admin:reports_report_change", submission.report_id),
         },
         attachments=[_pdf_attachment(submission)],
         reply_to=[contact_email] if contact_email and _valid_email(contact_email) else [],
@@ -153,7 +151,7 @@ def compilation_message(row: Delivery) -> EmailMultiAlternatives:
         to=row.recipients,
         context={
             "job": job,
-            "link": _url("admin:reports_compilation_download", job.pk, fallback="admin:index"),
+            "link": _url("admin:reports_compilation_download", job.pk),
         },
         headers={"Message-ID": message_id(row)},
     )
