@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chromium import chromium
+from tests.chromium import chromium, watch
 
 
 def pytest_collection_modifyitems(items):
@@ -38,15 +38,6 @@ def page(context):
     """A page that fails its test on a script error or on anything the Content-Security-Policy
     blocked (an inline script or style sheet, a resource from elsewhere)."""
     page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
+    problems = watch(page)
     yield page
     assert not problems, problems

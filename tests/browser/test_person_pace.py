@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from reports import services
 from reports.models import Report
 from tests import factories
+from tests.chromium import watch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,21 +31,6 @@ def report(reference_data, settings):
     report = factories.ReportFactory.create(cycle=factories.CycleFactory.create(), executive_summary="")
     factories.MembershipFactory.create(entity=report.entity, user__email="focal.point@example.org")
     return report
-
-
-def watch(page) -> list[str]:
-    """What the ``page`` fixture checks, for a second tab: script errors, CSP violations."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return problems
 
 
 def log_in(page, base: str, report: Report, key: str) -> str:

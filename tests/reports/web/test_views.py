@@ -22,24 +22,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner(entity):
-    return factories.MembershipFactory.create(entity=entity, user__email="owner@example.org").user
-
-
-@pytest.fixture
-def colleague(entity):
-    return factories.MembershipFactory.create(
-        entity=entity, role="editor", user__email="colleague@example.org"
-    ).user
-
-
-@pytest.fixture
-def member(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def section_url(report, key):
     return reverse("reports:section", kwargs={"report_id": report.pk, "key": key})
 
