@@ -77,6 +77,11 @@ class StakeholderType(models.TextChoices):
 class Entity(TimeStampedModel):
     """The organisation a report speaks for."""
 
+    class Verification(models.TextChoices):
+        UNVERIFIED = "unverified", _("Not yet verified")
+        VERIFIED = "verified", _("Verified by the Secretariat")
+        REJECTED = "rejected", _("Rejected by the Secretariat")
+
     name = models.CharField(_("name"), max_length=255)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
     stakeholder_type = models.CharField(_("stakeholder type"), max_length=32, choices=StakeholderType.choices)
@@ -91,6 +96,20 @@ class Entity(TimeStampedModel):
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="entities"
     )
+    # Set by the Secretariat only: whether the entity is who its name says.
+    verification = models.CharField(
+        _("verification"), max_length=12, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
+    verification_note = models.TextField(_("verification note"), blank=True)
+    verified_at = models.DateTimeField(_("verification decided at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verification decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -99,7 +118,7 @@ class Entity(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(Lower("name"), "country", name="entity_unique_name_per_country"),
         ]
-        indexes = [models.Index(fields=["stakeholder_type"])]
+        indexes = [models.Index(fields=["stakeholder_type"]), models.Index(fields=["verification"])]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
@@ -458,6 +477,70 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.from_status} → {self.to_status}"
+
+
+# --- Security events ---------------------------------------------------------------------
+
+
+class SecurityEvent(models.Model):
+    """One authentication or access event, for the Secretariat's security audit log.
+
+    Model history (who changed which field of an entity, membership or invitation) is django-auditlog's
+    ``LogEntry``; this table holds what is not a change to a row: logins, failures, lockouts, MFA,
+    denied access, exports and downloads. It never holds passwords, tokens or report text.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Login failed")
+        LOCKED_OUT = "locked_out", _("Too many attempts")
+        LOGOUT = "logout", _("Logged out")
+        MFA_ADDED = "mfa_added", _("Second factor added")
+        MFA_REMOVED = "mfa_removed", _("Second factor removed")
+        MFA_FAILED = "mfa_failed", _("Second factor code refused")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        ACCESS_DENIED = "access_denied", _("Access denied")
+        RATE_LIMITED = "rate_limited", _("Limit reached")
+        EXPORT = "export", _("Data exported")
+        DOWNLOAD = "download", _("PDF downloaded")
+        COMPILATION_REQUESTED = "compilation_requested", _("Compilation requested")
+        INVITATION = "invitation", _("Invitation sent, accepted or withdrawn")
+        MEMBER = "member", _("Member added or removed")
+        ENTITY = "entity", _("Entity created, corrected, verified or merged")
+        REVIEW = "review", _("Review decision")
+        ACCOUNT = "account", _("Account data downloaded or account deleted")
+
+    created_at = models.DateTimeField(_("time (UTC)"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The address typed or the account's address at the time: kept when the account is deleted.
+    actor_email = models.CharField(_("actor's e-mail"), max_length=254, blank=True)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    object_type = models.CharField(_("object type"), max_length=40, blank=True)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    object_repr = models.CharField(_("object"), max_length=300, blank=True)
+    path = models.CharField(_("address"), max_length=300, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        indexes = [
+            models.Index(fields=["kind", "-created_at"]),
+            models.Index(fields=["actor", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.kind} {self.actor_email}"
 
 
 # --- Background jobs ---------------------------------------------------------------------

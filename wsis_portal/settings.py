@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "allauth",
     "allauth.account",
+    "allauth.mfa",  # TOTP, recovery codes and security keys; required for staff (wsis_portal/mfa.py)
+    "auditlog",  # model history of entities, members and invitations (reports/audit.py)
     "django_countries",  # only for its translated country names (Country.display_name)
     "action_lines",
     "reports",
