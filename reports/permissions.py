@@ -23,7 +23,7 @@ REVIEW_PERMISSION = "reports.review_report"
 SECRETARIAT_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "reports": {
         "report": ("view", "change", "review_report"),
-        "entity": ("view",),
+        "entity": ("view", "change"),  # correct, verify and merge entities
         "membership": ("view",),
         "submission": ("view",),
         "statuschange": ("view",),
@@ -36,7 +36,9 @@ SECRETARIAT_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "country": ("view",),
         "region": ("view",),
         "compilation": ("view", "add"),  # compiled PDF reports: request, follow, download, retry
+        "securityevent": ("view",),  # the security audit log
     },
+    "auditlog": {"logentry": ("view",)},  # model history of entities, members and invitations
     "action_lines": {
         "actionline": ("view",),
         "agency": ("view",),

@@ -34,12 +34,16 @@ def test_the_secretariat_group_holds_exactly_the_permissions_of_its_table(secret
     assert granted == permissions.codenames()
     assert ("reports", "review_report") in granted
     assert ("reports", "delete_report") not in granted
-    assert ("reports", "change_entity") not in granted
+    assert ("reports", "delete_entity") not in granted  # duplicates are merged, never deleted
+    assert ("reports", "change_entity") in granted  # corrected, verified, merged
+    assert ("reports", "view_securityevent") in granted
+    assert ("auditlog", "view_logentry") in granted
+    assert ("auditlog", "delete_logentry") not in granted
 
 
 def test_the_latest_migration_grants_what_the_module_grants():
     """A change to the group's permissions needs a migration with the same table."""
-    migration = importlib.import_module("reports.migrations.0004_admin_indexes_and_group")
+    migration = importlib.import_module("reports.migrations.0010_secretariat_entities_and_audit")
     assert migration.SECRETARIAT_PERMISSIONS == permissions.SECRETARIAT_PERMISSIONS
 
 
