@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from action_lines.models import ActionLine
 
+from . import text
 from .annex import SECTIONS, Kind
 from .models import (
     ActionLineProgress,
@@ -92,7 +93,7 @@ class Missing:
 
 
 def _text_state(values: list[str]) -> str:
-    filled = [bool((v or "").strip()) for v in values]
+    filled = [not text.is_blank(v) for v in values]
     if all(filled):
         return COMPLETE
     return IN_PROGRESS if any(filled) else NOT_STARTED
@@ -103,7 +104,7 @@ def _line_state(row: ActionLineProgress | None) -> str:
         return NOT_STARTED
     if row.not_applicable:
         return NOT_APPLICABLE
-    return _text_state([row.achievements, row.challenges, row.future_priorities])
+    return _text_state(list(row.answers))
 
 
 def _contact_complete(contact: FollowUpContact | None) -> bool:

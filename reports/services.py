@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from . import selectors
+from . import selectors, text
 from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, Kind, section
 from .delivery import runner as delivery
 from .document import snapshot
@@ -31,6 +31,7 @@ from .errors import (
     SubmissionRefused,
 )
 from .models import (
+    LINE_ADDRESSED,
     ActionLineProgress,
     Country,
     Entity,
@@ -236,11 +237,7 @@ def _write_contact(report: Report, data: dict[str, Any]) -> None:
 
 
 def _lines_covered(report: Report) -> int:
-    return (
-        ActionLineProgress.objects.filter(report=report, not_applicable=False)
-        .exclude(achievements="", challenges="", future_priorities="")
-        .count()
-    )
+    return ActionLineProgress.objects.filter(LINE_ADDRESSED, report=report).count()
 
 
 @transaction.atomic
@@ -306,7 +303,7 @@ def report_save_section(
 def _same(current: dict[str, Any], data: dict[str, Any]) -> bool:
     def norm(value: Any) -> Any:
         if isinstance(value, str):
-            return value.replace("\r\n", "\n").strip()
+            return text.normalize(value)
         if isinstance(value, list):
             return [norm(v) for v in value]
         if isinstance(value, dict):

@@ -197,7 +197,7 @@ def line_export_rows(queryset: QuerySet[Report], *, chunk_size: int = 200) -> It
             elif row.not_applicable:
                 state = NOT_APPLICABLE
             else:
-                state = ADDRESSED if row.has_content else NOT_ANSWERED
+                state = ADDRESSED if row.is_addressed else NOT_ANSWERED
             yield [
                 *facts,
                 line.code,

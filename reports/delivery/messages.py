@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 
 from action_lines.models import ActionLine
 
+from .. import text
 from ..models import Delivery, Submission
 from .emails import message_build
 from .rows import secretariat_address
@@ -67,8 +68,9 @@ def submission_summary(submission: Submission) -> dict[str, Any]:
         label = labels.get(row["code"], row["code"])
         if row.get("not_applicable"):
             not_applicable.append(label)
-        elif any(
-            (row.get(name) or "").strip() for name in ("achievements", "challenges", "future_priorities")
+        elif text.is_addressed(
+            not_applicable=False,
+            answers=(row.get(name) for name in ("achievements", "challenges", "future_priorities")),
         ):
             covered.append(label)
     return {

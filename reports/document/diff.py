@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
+from ..text import normalize
 from .rendering import document_parts
 
 CONTEXT_LINES = 1
@@ -67,7 +68,7 @@ class SectionDiff:
 
 
 def _text_lines(text: str) -> list[str]:
-    return [line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n") if line.strip()]
+    return [line.rstrip() for line in normalize(text).split("\n") if line.strip()]
 
 
 def document_flatten(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from action_lines.models import ActionLine
 
+from .. import text
 from ..annex import (
     ACTION_LINE_QUESTIONS,
     CONTACT_FIELDS,
@@ -43,7 +44,7 @@ class LinePart:
         return (
             not self.not_applicable
             and not self.success_stories
-            and not any(t.strip() for _q, t in self.answers)
+            and all(text.is_blank(t) for _q, t in self.answers)
         )
 
 

@@ -14,6 +14,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from ..text import normalize
+
 register = template.Library()
 
 _PARAGRAPH_BREAK = re.compile(r"\n{2,}")
@@ -74,7 +76,7 @@ def doc_text(context: template.Context, value: object) -> SafeString:
 
 
 def _blocks(value: object, default: str, *, bullet: str = "") -> SafeString:
-    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = normalize(value)
     html: list[str] = []
 
     def flush(group: list[str]) -> None:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from action_lines.models import ActionLine
 
-from .. import annex
+from .. import annex, text
 from ..models import Country, Entity
 from . import places
 
@@ -49,6 +49,10 @@ class LongTextField(forms.CharField):
             forms.Textarea(attrs={"rows": rows, "data-max-length": self.max_chars, "class": "js-long-text"}),
         )
         super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        """Line breaks as one character each, as the counter in the page counts them (``reports.text``)."""
+        return text.normalize(super().to_python(value))
 
     def validate(self, value: str) -> None:
         super().validate(value)
@@ -328,10 +332,7 @@ class FieldRow:
 
     @property
     def differs(self) -> bool:
-        def norm(value: Any) -> str:
-            return str(value if value is not None else "").replace("\r\n", "\n").strip()
-
-        return norm(self.theirs) != norm(self.field.value())
+        return text.normalize(self.theirs) != text.normalize(self.field.value())
 
 
 class SectionEditor:
