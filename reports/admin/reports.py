@@ -918,12 +918,28 @@ class StatusChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "report", "kind", "status", "attempts", "short_error"]
-    list_select_related = ["report__entity", "report__cycle"]
+    list_display = ["created_at", "cause", "kind", "recipient_list", "status", "attempts", "short_error"]
+    list_select_related = ["report__entity", "report__cycle", "compilation__cycle", "invitation__entity"]
     list_filter = ["status", "kind"]
-    search_fields = ["report__entity__name"]
+    # The entity a row is about, and the addresses it goes to (a JSON list, searched as text).
+    search_fields = ["report__entity__name", "invitation__entity__name", "recipients"]
     actions = ["retry"]
     show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("about"))
+    def cause(self, delivery: Delivery) -> str:
+        """What the row is for: a report's submission, a compiled report or an invitation."""
+        if delivery.report is not None:
+            return str(delivery.report)
+        if delivery.compilation is not None:
+            return _("Compiled report: %(name)s") % {"name": delivery.compilation}
+        if delivery.invitation is not None:
+            return _("Invitation to join %(entity)s") % {"entity": delivery.invitation.entity.name}
+        return ""
+
+    @admin.display(description=gettext_lazy("to"))
+    def recipient_list(self, delivery: Delivery) -> str:
+        return ", ".join(delivery.recipients)
 
     @admin.display(description=gettext_lazy("last error"))
     def short_error(self, delivery: Delivery) -> str:
