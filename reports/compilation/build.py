@@ -602,6 +602,27 @@ def compilation_run(
     return RunResult(Outcome.DONE)
 
 
+def _superseded_close(recovered: list[Compilation], *, now: datetime) -> set[int]:
+    """Of the jobs just recovered from dead workers, close those a later request for the same
+    selection replaced (it is queued, running or done): building them too would store a second file
+    and send a second e-mail. Returns their ids."""
+    closed: set[int] = set()
+    for job in recovered:
+        newer = (
+            Compilation.objects.filter(fingerprint=job.fingerprint, created_at__gt=job.created_at)
+            .exclude(status=Compilation.Status.FAILED)
+            .order_by("created_at")
+            .first()
+        )
+        if newer is None:
+            continue
+        job.status, job.finished_at = Compilation.Status.FAILED, now
+        job.last_error = f"superseded by compilation #{newer.pk}, requested later for the same selection"
+        job.save(update_fields=["status", "finished_at", "last_error", "updated_at"])
+        closed.add(job.pk)
+    return closed
+
+
 def compilations_sweep(*, now: datetime | None = None) -> SweepResult:
     """Hand over again the compilations a dead worker left running or a broker outage left queued
     (celery beat, every minute). ``now`` lets tests look at the rows as if time had passed."""
@@ -610,6 +631,8 @@ def compilations_sweep(*, now: datetime | None = None) -> SweepResult:
         recovered, failed = stale_recover(
             Compilation, now=now, time_limit=COMPILE_TIME_LIMIT, max_attempts=MAX_ATTEMPTS
         )
+        superseded = _superseded_close(recovered, now=now)
+        recovered = [r for r in recovered if r.pk not in superseded]
         Compilation.objects.filter(pk__in=[r.pk for r in recovered]).update(progress=0, progress_message="")
         due = overdue_take(Compilation.objects.exclude(pk__in=[r.pk for r in recovered]), now=now)
     ids = [r.pk for r in recovered + due]

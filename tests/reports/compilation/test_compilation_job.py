@@ -70,8 +70,8 @@ def ready_emails(job: Compilation) -> QuerySet[Delivery]:
     return Delivery.objects.filter(compilation=job, kind=Delivery.Kind.COMPILATION_EMAIL)
 
 
-def test_a_running_compilation_is_reused_until_it_is_stale_then_swept_and_built(
-    staff, selection, published, django_capture_on_commit_callbacks, mailbox
+def test_a_running_compilation_is_reused_until_it_is_stale_then_replaced_and_never_built_twice(
+    staff, selection, published, django_capture_on_commit_callbacks
 ):
     job = queued(staff, selection, django_capture_on_commit_callbacks)
     claimed = jobs.job_claim(Compilation, job.pk)  # a worker is at it
@@ -86,6 +86,22 @@ def test_a_running_compilation_is_reused_until_it_is_stale_then_swept_and_built(
     assert fresh.pk != job.pk
     assert not fresh.reused
 
+    # The sweeper finds the dead worker's job, but a later request replaced it: closed, not handed over.
+    result = compilation.compilations_sweep()
+    assert (result.recovered, result.failed, published) == (0, 0, [])
+    job.refresh_from_db()
+    assert job.status == St.FAILED
+    assert job.last_error == f"superseded by compilation #{fresh.pk}, requested later for the same selection"
+    assert not job.file
+    assert not ready_emails(job).exists()
+    fresh.refresh_from_db()
+    assert fresh.status == St.QUEUED
+
+
+def test_a_stale_compilation_nobody_asked_for_again_is_swept_and_built(
+    staff, selection, published, django_capture_on_commit_callbacks, mailbox
+):
+    job = left_by_a_dead_worker(queued(staff, selection, django_capture_on_commit_callbacks))
     result = compilation.compilations_sweep()
     assert (result.recovered, result.failed, published) == (1, 0, [job.pk])
     job.refresh_from_db()
