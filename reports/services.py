@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from . import selectors, text
+from . import audit, selectors, text
 from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, Kind, section
 from .delivery import runner as delivery
 from .document import snapshot
@@ -36,10 +36,12 @@ from .models import (
     Country,
     Entity,
     FollowUpContact,
+    Invitation,
     KeyIndicator,
     Membership,
     Report,
     ReportingCycle,
+    SecurityEvent,
     StatusChange,
     Submission,
     SuccessStory,
@@ -73,16 +75,65 @@ def entity_create(
     return entity
 
 
+# What a report is submitted as: changing one of these after a submission is recorded, and a
+# member changing one of them takes the Secretariat's verification back (it vouched for them).
+ENTITY_IDENTITY_FIELDS = ("name", "stakeholder_type", "country")
+
+
+def _entity_changes(entity: Entity, fields: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [before, after]}`` for the fields whose value ``fields`` changes (JSON-ready)."""
+
+    def plain(value: Any) -> Any:
+        return value.pk if isinstance(value, Country) else value
+
+    changes = {}
+    for name, value in fields.items():
+        before = getattr(entity, name)
+        if isinstance(value, str) and isinstance(before, str) and value.strip() == before:
+            continue
+        if plain(before) != plain(value):
+            changes[name] = [plain(before), plain(value)]
+    return changes
+
+
+def entity_has_submissions(*, entity: Entity) -> bool:
+    return Report.objects.filter(entity=entity, submission_count__gt=0).exists()
+
+
 @transaction.atomic
 def entity_update(*, entity: Entity, actor: User, **fields: Any) -> Entity:
+    """A member edits the entity's profile. Before a submission this is just an edit; after one,
+    the change is recorded (``SecurityEvent.Kind.ENTITY``; the submissions keep what they were
+    submitted with). A verified entity whose name, stakeholder type or country changes is
+    unverified again: the Secretariat vouched for the old ones."""
     allowed = {"name", "acronym", "stakeholder_type", "country", "website"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     membership_require(entity=entity, user=actor)
+    changes = _entity_changes(entity, fields)
     for name, value in fields.items():
-        setattr(entity, name, value)
-    entity.save(update_fields=[*fields, "updated_at"])
+        setattr(entity, name, value.strip() if isinstance(value, str) else value)
+    update = [*fields, "updated_at"]
+    reset = entity.verification == Entity.Verification.VERIFIED and any(
+        name in changes for name in ENTITY_IDENTITY_FIELDS
+    )
+    if reset:
+        entity.verification = Entity.Verification.UNVERIFIED
+        entity.verified_at = None
+        entity.verified_by = None
+        update += ["verification", "verified_at", "verified_by"]
+    entity.save(update_fields=update)
+    if changes and (reset or entity_has_submissions(entity=entity)):
+        audit.record(
+            None,
+            SecurityEvent.Kind.ENTITY,
+            obj=entity,
+            actor=actor,
+            action="edited after submission" if entity_has_submissions(entity=entity) else "edited",
+            changes=changes,
+            verification_reset=reset,
+        )
     return entity
 
 
@@ -428,3 +479,136 @@ def report_mark_line_not_applicable(
         raise ValueError(f"not an Action Line section: {key}")
     data = {**report_section_values(report=report, key=key), "not_applicable": bool(not_applicable)}
     return report_save_section(report=report, key=key, data=data, base_version=base_version, user=user)
+
+
+# --- Entities the Secretariat vouches for ---------------------------------------------------
+
+
+@transaction.atomic
+def entity_verify(*, entity: Entity, actor: User, verification: str, note: str | None = None) -> Entity:
+    """The Secretariat marks an entity verified (it is who its name says) or rejected, or takes
+    the decision back (unverified); who decided and when are kept with it."""
+    if verification not in Entity.Verification.values:
+        raise ValueError(f"unknown verification: {verification}")
+    locked = Entity.objects.select_for_update().get(pk=entity.pk)
+    locked.verification = verification
+    undecided = verification == Entity.Verification.UNVERIFIED
+    locked.verified_at = None if undecided else timezone.now()
+    locked.verified_by = None if undecided else actor
+    update = ["verification", "verified_at", "verified_by", "updated_at"]
+    if note is not None:
+        locked.verification_note = note.strip()
+        update.append("verification_note")
+    locked.save(update_fields=update)
+    return locked
+
+
+@transaction.atomic
+def entity_correct(*, entity: Entity, actor: User, **fields: Any) -> dict[str, list[Any]]:
+    """The Secretariat corrects an entity's name, acronym, type, country, website or its
+    verification note (the form checked the name is free in that country). Returns what changed,
+    ``{field: [before, after]}``; the verification is kept (the Secretariat made the change)."""
+    allowed = {"name", "acronym", "stakeholder_type", "country", "website", "verification_note"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    locked = Entity.objects.select_for_update().get(pk=entity.pk)
+    changes = _entity_changes(locked, fields)
+    if not changes:
+        return {}
+    for name in changes:
+        value = fields[name]
+        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    locked.save(update_fields=[*changes, "updated_at"])
+    return changes
+
+
+@transaction.atomic
+def entity_merge(*, keep: Entity, duplicate: Entity, actor: User) -> dict[str, int]:
+    """Merge ``duplicate`` into ``keep``: its memberships, invitations and reports move to
+    ``keep`` and it is deleted, all in one transaction. A person in both keeps the higher role.
+    Refused (nothing changes) when both have a report in the same cycle: the Secretariat decides
+    which report stands first. Returns how many rows moved."""
+    if keep.pk == duplicate.pk:
+        raise ReportError(_("Choose two different entities: an entity cannot be merged into itself."))
+    locked = {e.pk: e for e in Entity.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])}
+    if len(locked) != 2:
+        raise ReportError(_("One of the entities no longer exists."))
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    clashes = list(
+        Report.objects.filter(entity=duplicate, cycle__reports__entity=keep)
+        .values_list("cycle__name", flat=True)
+        .order_by("cycle__name")
+    )
+    if clashes:
+        raise ReportError(
+            _(
+                "“%(duplicate)s” and “%(keep)s” both have a report for %(cycles)s. Nothing was merged: "
+                "a merged entity can have only one report per cycle. Ask the entity which report "
+                "stands, then merge again once the other has been dealt with."
+            )
+            % {"duplicate": duplicate.name, "keep": keep.name, "cycles": ", ".join(clashes)}
+        )
+    moved = {"memberships": 0, "invitations": 0, "reports": 0}
+    existing = {m.user_id: m for m in Membership.objects.select_for_update().filter(entity=keep)}
+    for membership in Membership.objects.select_for_update().filter(entity=duplicate):
+        there = existing.get(membership.user_id)
+        if there is None:
+            membership.entity = keep
+            membership.save(update_fields=["entity", "updated_at"])
+            moved["memberships"] += 1
+        elif membership.role == Membership.Role.OWNER and there.role != Membership.Role.OWNER:
+            there.role = Membership.Role.OWNER
+            there.save(update_fields=["role", "updated_at"])
+    moved["invitations"] = Invitation.objects.filter(entity=duplicate).update(entity=keep)
+    moved["reports"] = Report.objects.filter(entity=duplicate).update(entity=keep, updated_at=timezone.now())
+    duplicate.delete()
+    return moved
+
+
+# --- Personal data ------------------------------------------------------------------------------
+
+
+def account_handovers(*, user: User) -> list[tuple[Entity, Membership]]:
+    """For each entity ``user`` is the only owner of while others are members: the colleague who
+    becomes its owner when the account is deleted (the one who joined first), so that the
+    entity keeps someone who can invite and remove colleagues."""
+    owned = Membership.objects.filter(user=user, role=Membership.Role.OWNER).values("entity")
+    handovers = []
+    entities = Entity.objects.filter(pk__in=owned).prefetch_related("memberships__user").order_by("name")
+    for entity in entities:
+        members = sorted(entity.memberships.all(), key=lambda m: (m.created_at, m.pk))
+        owners = [m for m in members if m.role == Membership.Role.OWNER]
+        others = [m for m in members if m.user_id != user.pk]
+        if len(owners) == 1 and others:
+            handovers.append((entity, others[0]))
+    return handovers
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> list[tuple[Entity, Membership]]:
+    """Delete a person's account. The reports they submitted stay with their entities (who
+    submitted becomes empty) and their address is taken out of the sections' "saved by" stamps.
+    Where they were the only owner, the colleague who joined first becomes owner
+    (``account_handovers``, returned); an entity they were the only member of stays, without
+    members, with its reports, for the Secretariat. Secretariat (staff) accounts are refused."""
+    if user.is_staff or user.is_superuser:
+        raise MembershipError(
+            _("Secretariat accounts are closed by an administrator of the portal, not from this page.")
+        )
+    handovers = account_handovers(user=user)
+    for _entity, membership in handovers:
+        membership.role = Membership.Role.OWNER
+        membership.save(update_fields=["role", "updated_at"])
+    if user.email:
+        reports = Report.objects.filter(entity__memberships__user=user).only("section_versions")
+        for report in reports.select_for_update(of=("self",)):
+            stamps = report.section_versions
+            if any(state.get("by") == user.email for state in stamps.values()):
+                report.section_versions = {
+                    key: {**state, "by": ""} if state.get("by") == user.email else state
+                    for key, state in stamps.items()
+                }
+                report.save(update_fields=["section_versions"])
+    user.delete()
+    return handovers

@@ -91,6 +91,7 @@ def _report_facts(report: Report) -> list[Any]:
         entity.country.name,
         entity.country_id,
         entity.country.region.name,
+        str(entity.get_verification_display()),
         report.cycle.name,
         str(report.get_status_display()),
         _local(report.submitted_at),
@@ -107,6 +108,7 @@ def _report_fact_headers() -> list[str]:
         _("Country"),
         _("Country code"),
         _("Region"),
+        _("Verification"),
         _("Reporting cycle"),
         _("Status"),
         _("Submitted at"),
@@ -254,8 +256,9 @@ def xlsx_write(fh: IO[bytes], header: list[str], rows: Iterable[list[Any]], *, t
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.freeze_panes = "A2"
+    facts = len(_report_fact_headers())
     for index, name in enumerate(header, start=1):
-        long_text = index > 11 and name not in {_("Submissions"), _("Action Lines covered")}
+        long_text = index > facts and name not in {_("Submissions"), _("Action Lines covered")}
         sheet.column_dimensions[get_column_letter(index)].width = 50 if long_text else max(12, len(name) + 2)
     bold = Font(bold=True)
     top = Alignment(vertical="top", wrap_text=False)

@@ -69,6 +69,7 @@ from ..models import (
 )
 from ..permissions import REVIEW_PERMISSION
 from . import dashboard, exports
+from .entities import entity_changes_since_submission, entity_flag, identity_changed_since_submission
 from .staff import staff_user
 
 if TYPE_CHECKING:
@@ -303,6 +304,7 @@ class ReportChangeList(ChangeList):
             .select_related(None)  # not the cycle, which the report page reads
             .select_related(*related)
             .only(*LIST_FIELDS)
+            .annotate(entity_changed=identity_changed_since_submission())
         )
 
     def get_results(self, request: HttpRequest) -> None:
@@ -417,7 +419,7 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("entity"), ordering="entity__name")
     def entity_display(self, report: Report) -> str:
-        return str(report.entity)
+        return format_html("{}{}", report.entity, entity_flag(report))
 
     @admin.display(description=gettext_lazy("stakeholder type"), ordering="entity__stakeholder_type")
     def stakeholder_type(self, report: Report) -> str:
@@ -550,6 +552,9 @@ class ReportAdmin(admin.ModelAdmin):
             shown_number, doc = shown
         else:
             shown_number, doc = None, snapshot.document_for_report(report)
+        latest = doc if shown is not None and shown_number == report.submission_count else None
+        if latest is None and submissions:
+            latest = (selectors.submission_content(report=report) or (None, None))[1]
         document_html = render_to_string(
             "reports/document/report.html", rendering.document_context(doc, action_lines=lines), request
         )
@@ -578,6 +583,7 @@ class ReportAdmin(admin.ModelAdmin):
             "failed_deliveries": sum(1 for d in deliveries if d.status == Delivery.Status.FAILED),
             "status_changes": list(selectors.report_status_changes(report=report)),
             "members": list(selectors.entity_memberships(entity=report.entity)),
+            "entity_changes": entity_changes_since_submission(report, latest),
             "can_review": can_review,
             "can_retry": can_review,
             "moves": moves if can_review else [],
@@ -846,33 +852,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    fields = ("user", "role", "created_at")
-    readonly_fields = ("user", "role", "created_at")
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Entity | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Entity | None = None) -> bool:
-        return False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
-        return super().get_queryset(request).select_related("user")
-
-
-@admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
-    list_display = ["name", "acronym", "stakeholder_type", "country", "country__region"]
-    list_filter = ["stakeholder_type", "country__region"]
-    list_select_related = ["country__region"]
-    search_fields = ["name", "acronym"]
-    inlines = [MembershipInline]
-    show_full_result_count = False
 
 
 @admin.register(Membership)

@@ -68,6 +68,7 @@ from ..models import (
     LINE_ADDRESSED,
     ActionLineProgress,
     Compilation,
+    Entity,
     Region,
     Report,
     ReportingCycle,
@@ -175,6 +176,10 @@ def selection_fingerprint(selection: Selection, submissions: list[Submission]) -
         "grouping": selection.grouping if selection.layout == "full" else "",
         "lines": _line_codes(selection.action_lines),
         "submissions": sorted(s.pk for s in submissions),
+        # The Secretariat verifying an entity changes its mark in the contents and bookmarks.
+        "verified": sorted(
+            s.pk for s in submissions if s.report.entity.verification == Entity.Verification.VERIFIED
+        ),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -213,6 +218,8 @@ def _attribution(sub: Submission) -> str:
     if cached is None:
         entity = sub.report.entity
         cached = f"{entity.name} — {entity.get_stakeholder_type_display()}, {entity.country.name}"
+        if entity.verification == Entity.Verification.VERIFIED:
+            cached += " · " + _("verified")  # vouched for by the Secretariat
         _attributions[sub] = cached
     return cached
 

@@ -238,7 +238,13 @@ def entity_edit(request: AuthenticatedHttpRequest, entity_id: int) -> HttpRespon
     return render(
         request,
         "reports/entity_form.html",
-        {"form": form, "entity": entity, "membership": membership, "creating": False},
+        {
+            "form": form,
+            "entity": entity,
+            "membership": membership,
+            "creating": False,
+            "submitted": services.entity_has_submissions(entity=entity),
+        },
     )
 
 
