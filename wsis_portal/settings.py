@@ -82,8 +82,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits (wsis_portal/sessions.py); no-store and Permissions-Policy.
+    "wsis_portal.sessions.SessionLimitsMiddleware",
+    "wsis_portal.middleware.PrivatePagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff reach the admin only with a second factor (after allauth's middleware: wsis_portal/mfa.py).
+    "wsis_portal.mfa.StaffSecondFactorMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts, styles, fonts and images from the portal itself
@@ -180,6 +185,13 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Second factor (django-allauth's MFA): an authenticator app (TOTP) and recovery codes. Staff must
+# have one before any admin page, and their session must have been authenticated with it
+# (wsis_portal/mfa.py). A code is accepted one 30-second step early or late (a phone's clock, the
+# time to type it); each code works once.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "WSIS+20 reporting portal"
+MFA_TOTP_TOLERANCE = 1
 # Failed logins: at most 5 per 5 minutes per e-mail address and 20 per minute per IP.
 ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,5/5m/key"}
 
@@ -332,6 +344,19 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Sessions ---------------------------------------------------------------------------
+# A logged-in session ends after SESSION_IDLE_MINUTES without a request (autosave counts) and
+# SESSION_MAX_HOURS after logging in, whatever the activity (wsis_portal/sessions.py); text posted
+# after that is kept for the person (reports/web/stash.py). The cookie outlives both by a day, so
+# the middleware, not the cookie's expiry, ends the session and knows whose it was.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60)
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = (SESSION_MAX_HOURS + 24) * 3600
+# Secure cookies (production) carry the __Host- prefix: the browser accepts them only from HTTPS,
+# for this host alone (no Domain), for every path — a neighbouring subdomain cannot plant one.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
 
 # --- Logging ------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from reports.document import snapshot
 from reports.models import Report, Submission
 from reports.permissions import secretariat_group_ensure
 from tests import factories
+from tests.accounts import staff_client
 
 
 @pytest.fixture
@@ -32,8 +33,8 @@ def secretariat_user(secretariat_group):
 
 @pytest.fixture
 def secretariat_client(client, secretariat_user):
-    client.force_login(secretariat_user)
-    return client
+    """Logged in with the second factor, as staff must be for the admin (tests/accounts.py)."""
+    return staff_client(client, secretariat_user)
 
 
 @pytest.fixture

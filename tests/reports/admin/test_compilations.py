@@ -6,6 +6,7 @@ from django.urls import reverse
 from reports.compilation import build as compilation
 from reports.models import Compilation, Report
 from tests import factories
+from tests.accounts import staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +78,6 @@ def test_people_outside_the_secretariat_cannot_download(client, corpus, django_c
         )
     url = reverse("admin:reports_compilation_download", args=[job.pk])
     assert client.get(url).status_code == 302  # anonymous: to the admin login
-    client.force_login(factories.UserFactory.create(is_staff=True))  # staff outside the group
+    staff_client(client, factories.UserFactory.create(is_staff=True))  # staff outside the group
     assert client.get(url).status_code == 403
     assert Report.objects.count() == 3

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from reports import permissions
 from reports.models import Delivery, Report
+from tests.accounts import staff_client
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_a_stakeholder_cannot_reach_admin_even_for_their_own_report(client, subm
 
 
 def test_staff_outside_the_secretariat_see_no_reports_and_move_none(client, submitted_report, staff_outsider):
-    client.force_login(staff_outsider)
+    staff_client(client, staff_outsider)
     index = client.get(reverse("admin:index"))
     assert index.status_code == 200
     assert reverse("admin:reports_report_changelist") not in index.content.decode()
@@ -107,7 +108,7 @@ def test_a_read_only_colleague_sees_the_report_without_review_buttons(
     reader.is_staff = True
     reader.save()
     reader.user_permissions.add(Permission.objects.get(codename="view_report"))
-    client.force_login(reader)
+    staff_client(client, reader)
     page = client.get(reverse("admin:reports_report_change", args=[submitted_report.pk]))
     assert page.status_code == 200
     assert "Start review" not in page.content.decode()

@@ -1,0 +1,81 @@
+"""Staff with their second factor, for tests: the one way a test gets into the admin.
+
+- ``totp_enrol(user)`` gives a user an authenticator app as allauth stores one (the secret through
+  allauth's ``encrypt``) and returns the base32 secret; ``TOTP_CODES.code(secret)`` is what the
+  app shows, never a code used already in this test run (allauth accepts each code once).
+- ``staff_client(client, user)`` logs ``user`` in and gives the second factor through allauth's
+  own page (``/accounts/2fa/reauthenticate/``, a code from the app): the session is then what a
+  staff member's is after logging in with password and code. ``login_with_totp`` goes through
+  the login form itself (password, then the code).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pyotp
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import decrypt, encrypt
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from tests import factories
+
+
+def totp_enrol(user: User, *, secret: str | None = None) -> str:
+    """The user's authenticator app secret (base32), set up now if the user has none."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is not None:
+        return decrypt(existing.data["secret"])
+    secret = secret or pyotp.random_base32()
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)})
+    return secret
+
+
+class TotpCodes:
+    """Codes an authenticator app shows for a secret, each handed out once: the current 30-second
+    step's, else one step earlier or later (what ``MFA_TOTP_TOLERANCE`` accepts)."""
+
+    def __init__(self) -> None:
+        self.used: set[tuple[str, int]] = set()
+
+    def code(self, secret: str) -> str:
+        period = mfa_settings.TOTP_PERIOD
+        now = int(time.time()) // period
+        tolerance = mfa_settings.TOTP_TOLERANCE
+        for step in [
+            now,
+            *(now + d for d in range(1, tolerance + 1)),
+            *(now - d for d in range(1, tolerance + 1)),
+        ]:
+            if (secret, step) not in self.used:
+                self.used.add((secret, step))
+                return pyotp.TOTP(secret, interval=period).at(step * period)
+        raise AssertionError("every code this secret gives now was used: the test logs in too often")
+
+
+TOTP_CODES = TotpCodes()
+
+
+def staff_client(client: Client, user: User) -> Client:
+    """``client`` logged in as ``user`` (staff) with the second factor given in its session."""
+    secret = totp_enrol(user)
+    client.force_login(user)
+    response = client.post(reverse("mfa_reauthenticate"), {"code": TOTP_CODES.code(secret)})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    return client
+
+
+def login_with_totp(client: Client, user: User, *, password: str = factories.PASSWORD, next: str = "") -> str:
+    """Logs in through the login form (e-mail and password, then the app's code); the address
+    the portal then sends the person to."""
+    secret = totp_enrol(user)
+    login = reverse("account_login") + (f"?next={next}" if next else "")
+    response = client.post(login, {"login": user.email, "password": password})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert response["Location"] == reverse("mfa_authenticate"), response["Location"]
+    response = client.post(reverse("mfa_authenticate"), {"code": TOTP_CODES.code(secret)})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    return response["Location"]
