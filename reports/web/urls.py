@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import downloads, views
+from . import account, downloads, views
 
 app_name = "reports"
 
@@ -33,4 +33,8 @@ urlpatterns = [
     path("reports/<int:report_id>/submitted/", views.submitted, name="submitted"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission"),
     path("submissions/<int:pk>/pdf/", downloads.submission_pdf, name="submission_pdf"),
+    # The person's own data (beside allauth's account pages under /accounts/)
+    path("accounts/data/", account.data, name="account_data"),
+    path("accounts/data/download/", account.data_download, name="account_data_download"),
+    path("accounts/delete/", account.delete, name="account_delete"),
 ]
