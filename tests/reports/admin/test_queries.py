@@ -25,7 +25,7 @@ def pages(report: Report) -> dict[str, str]:
         "&is_late__exact=0&delivery=failed&entity__stakeholder_type__exact=government",
         "search": f"{LIST}?q=ministry",
         "list ordered by country": f"{LIST}?o=3",
-        "date drill-down": f"{LIST}?submitted_at__year={report.submitted_at.year}",
+        "month": f"{LIST}?submitted={report.submitted_at:%Y-%m}",
         "dashboard": reverse("admin:reports_report_dashboard"),
         "report page": reverse("admin:reports_report_change", args=[report.pk]),
         "diff": reverse("admin:reports_report_diff", args=[report.pk]) + "?a=1&b=live",
