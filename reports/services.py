@@ -423,23 +423,32 @@ def report_submit(*, report: Report, user: User, at: datetime | None = None) -> 
                 "date": timezone.localtime(locked.cycle.deadline).strftime("%d %B %Y"),
             }
         )
+    submission = submission_record(report=locked, user=user, at=now, late=late)
+    delivery.submission_deliveries_create(submission=submission)
+    return submission
+
+
+@transaction.atomic
+def submission_record(*, report: Report, user: User | None, at: datetime, late: bool = False) -> Submission:
+    """The part of submitting that the secretariat's pages read: the report marked submitted and its
+    numbered snapshot. No checks and no PDF or e-mail: ``report_submit`` checks before calling this and
+    creates the deliveries after (the admin tests call it directly to submit incomplete reports)."""
+    locked = _lock(report)
     _move(locked, S.SUBMITTED, actor=user)
     locked.submission_count += 1
-    locked.submitted_at = now
+    locked.submitted_at = at
     locked.submitted_by = user
     locked.is_late = late
     locked.changes_requested_message = ""
     locked.save()
-    submission = Submission.objects.create(
+    return Submission.objects.create(
         report=locked,
         number=locked.submission_count,
-        submitted_at=now,
+        submitted_at=at,
         submitted_by=user,
         is_late=late,
         content=snapshot.document_for_report(locked),
     )
-    delivery.submission_deliveries_create(submission=submission)
-    return submission
 
 
 @transaction.atomic

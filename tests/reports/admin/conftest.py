@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from action_lines.models import ActionLine
-from reports.document import snapshot
+from reports import services
 from reports.models import Report, Submission
 from reports.permissions import secretariat_group_ensure
 from tests import factories
@@ -54,27 +54,11 @@ def owner(entity):
 
 
 def submit_directly(report: Report, *, user=None, at=None) -> Submission:
-    """Mark ``report`` submitted with a numbered snapshot (no PDF, no e-mail, no delivery rows).
-
-    A copy of the part of ``services.report_submit`` the secretariat's pages read, kept on purpose:
-    the admin tests submit hundreds of deliberately incomplete reports (``fill`` answers three
-    Action Lines, ``demo_seed`` hundreds more in test_queries), which ``report_submit`` refuses,
-    and they add the delivery rows they need themselves (``add_deliveries``)."""
-    at = at or timezone.now()
-    report.refresh_from_db()
-    report.status = Report.Status.SUBMITTED
-    report.submission_count += 1
-    report.submitted_at = at
-    report.submitted_by = user
-    report.changes_requested_message = ""
-    report.save()
-    return Submission.objects.create(
-        report=report,
-        number=report.submission_count,
-        submitted_at=at,
-        submitted_by=user,
-        content=snapshot.document_for_report(report),
-    )
+    """Mark ``report`` submitted with a numbered snapshot, through the service ``report_submit`` uses,
+    without its checks, PDF or e-mails: the admin tests submit hundreds of deliberately incomplete
+    reports (``fill`` answers three Action Lines), which ``report_submit`` refuses, and they add the
+    delivery rows they need themselves (``add_deliveries``)."""
+    return services.submission_record(report=report, user=user, at=at or timezone.now())
 
 
 def fill(report: Report, *, codes=("C1", "C2", "C5"), achievements="Schools connected.") -> Report:

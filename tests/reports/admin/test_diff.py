@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from action_lines.models import ActionLine
+from reports import services
 from reports.document import diff, snapshot
 from reports.models import ActionLineProgress
 
@@ -13,8 +14,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_changed_answer_is_shown_in_its_section_with_the_words_that_changed(
-    secretariat_client, submitted_report, owner
+    secretariat_client, secretariat_user, submitted_report, owner
 ):
+    services.report_request_changes(
+        report=submitted_report, actor=secretariat_user, message="Say more on C5."
+    )
+    submitted_report.refresh_from_db()
     row = ActionLineProgress.objects.get(report=submitted_report, action_line__code="C5")
     row.achievements = "Schools connected.\nA national CERT <script>alert(1)</script> since 2019."
     row.save()
