@@ -6,5 +6,14 @@ finding their task whatever module defines it.
 
 from .compilation.tasks import compilations_sweep_task, compile_reports_task
 from .delivery.tasks import deliveries_sweep, render_pdf, send_email
+from .housekeeping import retention_apply_task, sessions_clear_task
 
-__all__ = ["compilations_sweep_task", "compile_reports_task", "deliveries_sweep", "render_pdf", "send_email"]
+__all__ = [
+    "compilations_sweep_task",
+    "compile_reports_task",
+    "deliveries_sweep",
+    "render_pdf",
+    "retention_apply_task",
+    "send_email",
+    "sessions_clear_task",
+]

@@ -329,7 +329,27 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Housekeeping (reports/housekeeping.py): expired sessions hourly, the retention rules below daily.
+    "sessions-clear": {
+        "task": "reports.sessions_clear",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
+    "retention-apply": {
+        "task": "reports.retention_apply",
+        "schedule": 86400.0,
+        "options": {"expires": 82800},
+    },
 }
+
+# --- Retention -------------------------------------------------------------------------
+# Applied daily by Celery beat (reports/housekeeping.py; why: docs/decisions/0008-*.md).
+# Security events and django-auditlog's model history are deleted RETENTION_AUDIT_DAYS after they
+# happened. RETENTION_CONTACT_YEARS after a reporting cycle's deadline, the follow-up contact person
+# of its reports (name, position, e-mail, phone, address) is cleared in the reports, the submitted
+# snapshots and their PDFs. Expired sessions (and the text kept in them) are deleted hourly.
+RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=400)
+RETENTION_CONTACT_YEARS = env.int("RETENTION_CONTACT_YEARS", default=3)
 
 # --- Security -------------------------------------------------------------------------
 

@@ -77,7 +77,8 @@ def test_verify_and_reject_record_who_and_when_and_show_in_list_filter_and_expor
     kenya.refresh_from_db()
     impostor.refresh_from_db()
     assert kenya.verification == Entity.Verification.VERIFIED
-    assert kenya.verified_by == secretariat_user and kenya.verified_at is not None
+    assert kenya.verified_by == secretariat_user
+    assert kenya.verified_at is not None
     assert impostor.verification == Entity.Verification.REJECTED
     assert impostor.verified_by == secretariat_user
     events = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.ENTITY).order_by("pk")
