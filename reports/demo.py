@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter as mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -41,6 +44,9 @@ from .models import (
 )
 
 DEMO_PASSWORD = "wsis-demo-2025"  # noqa: S105  (printed for the local demo; never used in production)
+# The demo secretariat's authenticator app key (base32), printed with the logins so that a person
+# can add it to an app: the embedded default only (``demo_seed(staff_credentials=False)`` elsewhere).
+DEMO_TOTP_SECRET = "WSISDEMOSECRETARIATTOTPKEY234567"  # noqa: S105
 STAKEHOLDER_EMAIL = "stakeholder@example.org"
 SECRETARIAT_EMAIL = "secretariat@example.org"
 DEMO_CYCLE_SLUG = "wsis20-demo"
@@ -169,6 +175,9 @@ class DemoResult:
     stakeholder_email: str
     secretariat_email: str
     password: str
+    # The demo secretariat's app key and its otpauth:// address; None when staff_credentials=False.
+    totp_secret: str | None = None
+    totp_uri: str | None = None
 
 
 def reference_data_load(*, force: bool = False) -> bool:
@@ -230,8 +239,15 @@ def _pick_status(rng: random.Random, index: int) -> str:
 
 
 @transaction.atomic
-def demo_seed(*, reports: int = 60, seed: int = 2025, today=None) -> DemoResult:
-    """Create the demo logins, a demo cycle, ``reports`` entities and one report each."""
+def demo_seed(
+    *, reports: int = 60, seed: int = 2025, today=None, staff_credentials: bool = True
+) -> DemoResult:
+    """Create the demo logins, a demo cycle, ``reports`` entities and one report each.
+
+    ``staff_credentials``: the demo secretariat account logs in with the demo password and the
+    authenticator app key ``DEMO_TOTP_SECRET`` (the embedded default). Without, it has no usable
+    password and no app: nobody logs in with known credentials as staff (an operator sets a
+    password with ``manage.py changepassword`` and the person sets up their own app)."""
     reference_data_load()
     rng = random.Random(seed)
     writer = _Writer(rng, load_demo_text())
@@ -247,8 +263,17 @@ def demo_seed(*, reports: int = 60, seed: int = 2025, today=None) -> DemoResult:
     password_hash = make_password(DEMO_PASSWORD)
     stakeholder = _user_ensure(User, STAKEHOLDER_EMAIL, password_hash, first="Demo", last="Stakeholder")
     secretariat = _user_ensure(
-        User, SECRETARIAT_EMAIL, password_hash, first="Demo", last="Secretariat", staff=True
+        User,
+        SECRETARIAT_EMAIL,
+        password_hash if staff_credentials else make_password(None),
+        first="Demo",
+        last="Secretariat",
+        staff=True,
     )
+    totp_uri = demo_staff_app_ensure() if staff_credentials else None
+    if not staff_credentials and secretariat.check_password(DEMO_PASSWORD):
+        secretariat.set_unusable_password()  # seeded once with DEBUG on: the known password goes
+        secretariat.save(update_fields=["password"])
     group = Group.objects.filter(name="Secretariat").first()
     if group:
         secretariat.groups.add(group)
@@ -428,7 +453,23 @@ def demo_seed(*, reports: int = 60, seed: int = 2025, today=None) -> DemoResult:
         stakeholder_email=STAKEHOLDER_EMAIL,
         secretariat_email=SECRETARIAT_EMAIL,
         password=DEMO_PASSWORD,
+        totp_secret=DEMO_TOTP_SECRET if totp_uri else None,
+        totp_uri=totp_uri,
     )
+
+
+def demo_staff_app_ensure() -> str | None:
+    """The demo secretariat account's authenticator app, with the key ``DEMO_TOTP_SECRET``
+    (embedded default only); the ``otpauth://`` address an app reads, or None without the account."""
+    secretariat = get_user_model().objects.filter(username=SECRETARIAT_EMAIL, is_staff=True).first()
+    if secretariat is None:
+        return None
+    Authenticator.objects.get_or_create(
+        user=secretariat,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": encrypt(DEMO_TOTP_SECRET)}},
+    )
+    return mfa_adapter().build_totp_url(secretariat, DEMO_TOTP_SECRET)
 
 
 def _user_ensure(User, email: str, password_hash: str, *, first: str, last: str, staff: bool = False):
