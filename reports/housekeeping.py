@@ -16,6 +16,7 @@ Celery through ``reports/tasks.py``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -92,8 +93,7 @@ def contacts_retention_apply(*, now: datetime | None = None, pdf_batch: int = PD
             old_pdf = submission.pdf.name if submission.pdf else ""
             Submission.objects.filter(pk=pk).update(content=content, pdf="", pdf_pages=None, pdf_page_map={})
             if old_pdf:
-                storage = submission.pdf.storage
-                transaction.on_commit(lambda name=old_pdf, storage=storage: storage.delete(name))
+                transaction.on_commit(functools.partial(submission.pdf.storage.delete, old_pdf))
         result.snapshots += 1
     to_render = Submission.objects.filter(report__in=reports, content__has_key=CLEARED_MARK, pdf="")
     for submission in to_render.defer("content").order_by("pk")[:pdf_batch]:

@@ -118,10 +118,6 @@ class EntityAdminForm(forms.ModelForm):
                 )
         return data
 
-    def validate_constraints(self, exclude: Any = None) -> None:
-        # The name's uniqueness is checked in clean() with a message that says what to do.
-        super().validate_constraints(exclude={*(exclude or ()), "name"})
-
 
 class MergeForm(forms.Form):
     keep = forms.ModelChoiceField(
@@ -136,7 +132,9 @@ class MergeForm(forms.Form):
 
     def __init__(self, *args: Any, entities: QuerySet[Entity], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["keep"].queryset = entities
+        keep = self.fields["keep"]
+        assert isinstance(keep, forms.ModelChoiceField)
+        keep.queryset = entities
 
 
 # --- The admin ------------------------------------------------------------------------------
@@ -173,7 +171,7 @@ class VerificationFilter(admin.SimpleListFilter):
 
 
 # The admin's badge colours (static/css/admin.css): green, red, grey.
-BADGE = {V.VERIFIED: "wsis-status-accepted", V.REJECTED: "wsis-status-changes_requested"}
+BADGE: dict[str, str] = {V.VERIFIED: "wsis-status-accepted", V.REJECTED: "wsis-status-changes_requested"}
 
 
 def verification_badge(entity: Entity) -> str:
