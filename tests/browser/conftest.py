@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import factories
+from tests.accounts import TOTP_CODES, totp_enrol
 from tests.chromium import chromium, watch
 
 
@@ -41,3 +43,16 @@ def page(context):
     problems = watch(page)
     yield page
     assert not problems, problems
+
+
+def log_in_staff(page, user, *, password: str = factories.PASSWORD) -> None:
+    """On the portal's login page (where the admin sends people): e-mail and password, then the
+    code the user's authenticator app shows (set up for the user if they had none)."""
+    secret = totp_enrol(user)
+    page.locator("#id_login").fill(user.email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Two-factor authentication").wait_for()
+    page.locator("#id_code").fill(TOTP_CODES.code(secret))
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/" not in url)

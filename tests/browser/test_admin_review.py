@@ -8,6 +8,7 @@ from django.urls import reverse
 from reports.models import Report
 from reports.permissions import secretariat_group_ensure
 from tests import factories
+from tests.browser.conftest import log_in_staff
 from tests.reports.admin.conftest import fill, submit_directly
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,14 +49,12 @@ def reports(people, cycle):
 def test_the_secretariat_requests_changes_and_the_stakeholder_sees_the_message(
     page, live_server, people, reports, browser
 ):
-    _reviewer, owner = people
+    reviewer, owner = people
     on_security, _elsewhere = reports
 
     page.goto(live_server.url + reverse("admin:reports_report_changelist"))
-    page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", "reviewer@wsis.example.org")
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("input[type=submit]")
+    page.wait_for_url("**/accounts/login/?next=**")
+    log_in_staff(page, reviewer)
     page.wait_for_url("**/admin/reports/report/")
     assert page.get_by_role("link", name="Andes Networks Ltd").is_visible()
 

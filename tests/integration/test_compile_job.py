@@ -17,6 +17,7 @@ from reports import services, tasks
 from reports.compilation import build as compilation
 from reports.models import Compilation, Delivery, Submission
 from tests import factories
+from tests.accounts import staff_client
 from tests.integration.test_pipeline import module_worker, submitted_report, task_runs, wait_for
 
 pytestmark = [
@@ -79,7 +80,7 @@ def test_the_job_runs_in_the_worker_with_progress_and_emails_the_link(
     wait_for(lambda: Delivery.objects.get(pk=row.pk).status == Delivery.Status.DONE, what="the row done")
     link = f"/admin/reports/compilation/{job.pk}/download/"
     assert link in mail.text
-    client.force_login(staff)
+    staff_client(client, staff)
     response = client.get(link)
     assert response.status_code == 200
     path = Path(job.file.path)
