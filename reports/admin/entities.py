@@ -187,11 +187,11 @@ class EntityAdmin(admin.ModelAdmin):
     form = EntityAdminForm
     list_display = [
         "name",
-        "acronym",
+        "verification_display",
         "stakeholder_type",
         "country",
         "country__region",
-        "verification_display",
+        "acronym",
     ]
     list_filter = [VerificationFilter, "stakeholder_type", "country__region"]
     list_select_related = ["country__region"]

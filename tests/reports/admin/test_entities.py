@@ -162,7 +162,9 @@ def test_a_correction_to_a_taken_name_is_refused_like_on_the_stakeholders_form(s
     factories.EntityFactory.create(name="Kenya ICT Authority", country=entity.country)
     response = secretariat_client.post(change_url(entity), form_data(entity, name="kenya ict authority"))
     assert response.status_code == 200
-    assert "An entity with this name already exists in Kenya" in response.content.decode()
+    body = response.content.decode()
+    assert "An entity with this name already exists in Kenya: merge the two instead." in body
+    assert body.count("errorlist") == 1  # one message, not Django's constraint error beside it
     entity.refresh_from_db()
     assert entity.name != "kenya ict authority"
 
