@@ -26,5 +26,7 @@ trap 'exit 130' INT TERM
 echo
 echo "The portal: $SITE_URL/   (background work: a Celery worker on var/broker, pid $worker)"
 echo "E-mails are printed in this terminal (EMAIL_URL=filemail:// writes them to var/mail instead)."
+echo "Demo logins: printed above by seed_demo. The secretariat's admin asks for a code from an"
+echo "authenticator app: add the demo key printed with them (demo only) to one on your phone."
 echo
 "$bin/python" manage.py runserver "$host"
