@@ -185,6 +185,28 @@ class Invitation(TimeStampedModel):
 # --- Reporting cycles -----------------------------------------------------------------
 
 
+def default_cycle_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+def default_reminder_offsets() -> list[int]:
+    return [14, 7, 1, -1]
+
+
+def default_required_sections() -> list[str]:
+    """Every section of the template: I, II (every Action Line addressed or not applicable), III,
+    IV's narrative, V, VI and the follow-up contact."""
+    return [
+        "executive-summary",
+        "action-lines",
+        "strategies",
+        "indicators",
+        "challenges",
+        "vision",
+        "contact",
+    ]
+
+
 class ReportingCycle(TimeStampedModel):
     """One round of reporting, e.g. "WSIS+20 review 2025". Re-running (WSIS+25) is a new row."""
 
@@ -201,6 +223,26 @@ class ReportingCycle(TimeStampedModel):
     )
     secretariat_email = models.EmailField(_("secretariat e-mail"))
     secretariat_address = models.TextField(_("secretariat postal address"), blank=True)
+    # The deadline as the Secretariat announces it (e.g. "31 July 2025, 23:59 Geneva time"); readers
+    # also see it in their own local time.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_cycle_time_zone,
+        help_text=_("The time zone the deadline is announced in, e.g. Europe/Zurich."),
+    )
+    # Reminders to entities whose report is not submitted: days before the deadline (positive) or
+    # after it (negative: only to reports started and not submitted).
+    reminder_offsets = models.JSONField(
+        _("reminder days"),
+        default=default_reminder_offsets,
+        blank=True,
+        help_text=_("Days before the deadline to send reminders; a negative number is days after it."),
+    )
+    # The sections a report needs before it can be submitted (keys of reports/annex.py's sections).
+    required_sections = models.JSONField(
+        _("required sections"), default=default_required_sections, blank=True
+    )
 
     class Meta:
         ordering = ["-opens_at"]
@@ -267,6 +309,11 @@ class Report(TimeStampedModel):
     is_late = models.BooleanField(_("late"), default=False)
     submission_count = models.PositiveIntegerField(_("submissions"), default=0)
     changes_requested_message = models.TextField(_("changes requested"), blank=True)
+    # Set with a request for changes: the entity may resubmit until then, whatever the late rule.
+    changes_due_at = models.DateTimeField(_("changes due by"), null=True, blank=True)
+    # An extension of the cycle's deadline for this entity, granted by the Secretariat.
+    deadline_extended_to = models.DateTimeField(_("deadline extended to"), null=True, blank=True)
+    extension_note = models.CharField(_("reason for the extension"), max_length=300, blank=True)
     lines_covered = models.PositiveSmallIntegerField(
         _("Action Lines covered"), default=0, help_text=_("Lines with content, kept by the services.")
     )
@@ -486,6 +533,35 @@ class StatusChange(models.Model):
         return f"{self.report_id}: {self.from_status} → {self.to_status}"
 
 
+class Reminder(models.Model):
+    """A deadline reminder sent for one report at one step of its cycle's schedule (e.g. 7 days
+    before the deadline): at most one per report and step, however often the schedule runs."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reminders")
+    step = models.SmallIntegerField(_("days before the deadline"))
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    # Sent by the Secretariat from the report list ("chase"), rather than by the schedule.
+    chased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["report", "created_at"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "step"],
+                condition=models.Q(chased_by__isnull=True),
+                name="reminder_once_per_report_and_step",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.step:+d} days"
+
+
 # --- Security events ---------------------------------------------------------------------
 
 
@@ -603,7 +679,7 @@ class BackgroundJob(TimeStampedModel):
 
 
 # Delivery rows about a submitted report; the others have their own target (see the constraint).
-REPORT_DELIVERY_KINDS = ("render_pdf", "secretariat_email", "receipt_email", "notice_email")
+REPORT_DELIVERY_KINDS = ("render_pdf", "secretariat_email", "receipt_email", "notice_email", "reminder_email")
 
 
 class Delivery(BackgroundJob):
@@ -618,6 +694,7 @@ class Delivery(BackgroundJob):
         NOTICE_EMAIL = "notice_email", _("Notice to the entity")
         COMPILATION_EMAIL = "compilation_email", _("Compiled report ready")
         INVITATION_EMAIL = "invitation_email", _("Invitation")
+        REMINDER_EMAIL = "reminder_email", _("Deadline reminder")
 
     report = models.ForeignKey(
         Report, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
