@@ -9,8 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader
 
 from reports import services
+from reports.compilation import build as compilation
 from reports.delivery import runner as delivery
 from reports.models import Entity, Invitation, Membership, Report, SecurityEvent
 from tests import factories
@@ -292,3 +294,25 @@ def test_the_changed_flag_costs_no_query_per_row(secretariat_client, cycle):
     assert small == (small[0], 2)
     assert large == (small[0], 10)
     assert Report.objects.count() == 10
+
+
+# --- Compilations ------------------------------------------------------------------------------------
+
+
+def test_a_compilation_marks_verified_entities_and_a_verification_is_not_hidden_by_a_reused_file(
+    corpus, secretariat_user, tmp_path
+):
+    cycle, _subs = corpus
+    selection = compilation.Selection(cycle=cycle.slug, layout="full")
+    before = compilation.selection_fingerprint(selection, compilation.selection_submissions(selection))
+    alpha = Entity.objects.get(name="Alpha Ministry of ICT")
+    services.entity_verify(entity=alpha, actor=secretariat_user, verification=Entity.Verification.VERIFIED)
+
+    chosen = compilation.selection_submissions(selection)
+    assert compilation.selection_fingerprint(selection, chosen) != before
+    out = tmp_path / "full.pdf"
+    compilation.compilation_build(selection, out)
+    outline = PdfReader(out).outline  # groups, each followed by the list of its reports
+    titles = [str(i.title) for group in outline if isinstance(group, list) for i in group]
+    assert "Alpha Ministry of ICT — Government, Egypt · verified" in titles
+    assert "Zeta Digital Rights Foundation — Civil Society, Kenya" in titles  # not verified: no mark

@@ -1,5 +1,6 @@
 """A person's own data: the JSON download holds theirs and nobody else's; deleting the account
-keeps the entity's reports, hands an entity over to a colleague, and ends the login."""
+keeps the entity's reports, hands an entity over to a colleague, and ends the login; the entity
+profile page shows the Secretariat's verification."""
 
 import json
 
@@ -8,7 +9,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from reports import audit, services
-from reports.models import Invitation, Membership, Report, SecurityEvent, Submission
+from reports.models import Entity, Invitation, Membership, Report, SecurityEvent, Submission
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +134,41 @@ def test_secretariat_accounts_are_not_deleted_here(client, reference_data):
     assert response.status_code == 400
     assert "Secretariat accounts are closed by an administrator" in response.content.decode()
     assert User.objects.filter(pk=staff.pk).exists()
+
+
+# --- The entity's profile page: the Secretariat's verification, and edits after a submission ---------
+
+
+def test_the_profile_page_shows_the_verification_and_a_rename_after_submission_is_recorded(
+    member, owner, entity, submitted, reference_data
+):
+    staff = factories.UserFactory.create(email="reviewer@wsis.example.org")
+    services.entity_verify(entity=entity, actor=staff, verification=Entity.Verification.VERIFIED)
+    url = reverse("reports:entity_edit", args=[entity.pk])
+    page = member.get(url).content.decode()
+    assert "Verified by the Secretariat" in page
+    assert "Changing its name, stakeholder type or country sends it back for verification." in page
+    assert "changes made now are recorded for the secretariat" in page
+
+    response = member.post(
+        url,
+        {
+            "name": "Ministry of ICT and Innovation",
+            "acronym": entity.acronym,
+            "stakeholder_type": entity.stakeholder_type,
+            "country": entity.country_id,
+            "website": entity.website,
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "The entity&#x27;s profile is saved." in page
+    assert "Not yet verified" in page
+    assert (
+        Submission.objects.get(pk=submitted.pk).content["entity"]["name"]
+        == submitted.content["entity"]["name"]
+    )
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.ENTITY)
+    assert event.actor == owner
+    assert event.detail["action"] == "edited after submission"
+    assert event.detail["changes"]["name"][1] == "Ministry of ICT and Innovation"
