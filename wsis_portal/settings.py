@@ -150,7 +150,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# The cache every process shares: it counts login failures and the abuse limits (wsis_portal/limits.py),
+# so with several processes it must not be each process's memory. CACHE_URL (Redis) when set; else,
+# with DEBUG off, the database (its table made by `manage.py createcachetable`, run wherever `migrate`
+# runs); process memory only for development (DEBUG on, one process).
+CACHES = {
+    "default": env.cache_url(
+        "CACHE_URL", default="locmemcache://" if DEBUG else "dbcache://portal_cache"
+    )
+}
 if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
     # The cache only speeds things up (and counts login attempts): when its Redis is down, pages
     # keep answering as if every key were missing, after at most a second's wait, and the outage
@@ -192,8 +200,15 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "WSIS+20 reporting portal"
 MFA_TOTP_TOLERANCE = 1
-# Failed logins: at most 5 per 5 minutes per e-mail address and 20 per minute per IP.
-ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,5/5m/key"}
+# Failed logins (wsis_portal/limits.py counts them by account, never by the Host header): per account
+# and client address tightly, per account from anywhere loosely — so one address cannot lock the
+# owner out, who logs in from another — and per client address over all accounts.
+ACCOUNT_ADAPTER = "wsis_portal.limits.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env.str("LOGIN_FAILED_LIMIT", default="5/5m/key"),  # one account from one address
+    "login_failed_account": env.str("LOGIN_FAILED_ACCOUNT_LIMIT", default="20/15m/key"),  # from anywhere
+    "login_failed_address": env.str("LOGIN_FAILED_ADDRESS_LIMIT", default="20/m/ip"),  # all accounts
+}
 
 # --- Internationalisation -----------------------------------------------------------
 
@@ -353,7 +368,15 @@ RETENTION_CONTACT_YEARS = env.int("RETENTION_CONTACT_YEARS", default=3)
 
 # --- Security -------------------------------------------------------------------------
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", False) else None
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# The client's address (login limits, abuse limits, the security log): the proxies in front append
+# to X-Forwarded-For; the address TRUSTED_PROXY_COUNT entries from its end is the client's. With no
+# proxy (0) the header is ignored: anyone can send one. TRUSTED_PROXY_ADDRESSES, when set, lists
+# the proxies' own addresses (or networks): a request from elsewhere — straight to gunicorn — has
+# its X-Forwarded-For ignored too.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
+TRUSTED_PROXY_ADDRESSES = env.list("TRUSTED_PROXY_ADDRESSES", default=[])
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
@@ -377,6 +400,21 @@ SESSION_COOKIE_AGE = (SESSION_MAX_HOURS + 24) * 3600
 # for this host alone (no Domain), for every path — a neighbouring subdomain cannot plant one.
 SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
+
+# --- Abuse limits -------------------------------------------------------------------------
+# What one person (or one entity) may do in a while, in django-allauth's syntax: "amount/period/per",
+# period in s, m, h or d; per "user" (the person logged in) or "key" (here: the entity). Counted in
+# the shared cache (wsis_portal/limits.py); over a limit the answer is a 429 page (or JSON) saying so.
+PORTAL_RATE_LIMITS = {
+    # Invitation e-mails: per entity and per inviting person.
+    "invitation": env.str("INVITATION_LIMIT", default="20/h/key,30/h/user"),
+    # Entities registered by one person.
+    "entity_create": env.str("ENTITY_CREATE_LIMIT", default="5/d/user"),
+    # PDF downloads (a submission's, a compilation's) by one person.
+    "download": env.str("DOWNLOAD_LIMIT", default="20/m/user,300/h/user"),
+    # Compilations requested by one member of the secretariat.
+    "compilation": env.str("COMPILATION_LIMIT", default="20/h/user"),
+}
 
 # --- Logging ------------------------------------------------------------------------
 

@@ -24,5 +24,8 @@ urlpatterns = [
     path("", include("reports.web.urls")),
 ]
 
+# allauth's limits (login, sign-up, password reset) answer with the portal's 429 page.
+handler429 = "wsis_portal.limits.handler429"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -17,11 +17,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from action_lines.models import ActionLine
+from wsis_portal import limits
 
 from .. import selectors
+from ..audit import record
 from ..compilation import build as compilation
 from ..errors import ReportError
-from ..models import Compilation, Region, Report, ReportingCycle, StakeholderType
+from ..models import Compilation, Region, Report, ReportingCycle, SecurityEvent, StakeholderType
 from .staff import staff_user
 
 
@@ -161,7 +163,11 @@ class CompilationAdmin(admin.ModelAdmin):
             "grouping": Compilation.Grouping.STAKEHOLDER_TYPE,
         }
         form = CompilationForm(request.POST or None, initial=initial)
-        if request.method == "POST" and form.is_valid():
+        status = 200
+        if request.method == "POST" and form.is_valid() and limits.limit_reached(request, "compilation"):
+            form.add_error(None, limits.limit_message("compilation"))  # the choices stay ticked
+            status = 429
+        elif request.method == "POST" and form.is_valid():
             try:
                 job = compilation.compilation_request(
                     user=staff_user(request),
@@ -171,6 +177,13 @@ class CompilationAdmin(admin.ModelAdmin):
             except ReportError as exc:
                 form.add_error(None, str(exc))
             else:
+                record(
+                    request,
+                    SecurityEvent.Kind.COMPILATION_REQUESTED,
+                    obj=job,
+                    reused=job.reused,
+                    reports=len(report_ids),
+                )
                 if job.reused:
                     self.message_user(
                         request,
@@ -192,14 +205,17 @@ class CompilationAdmin(admin.ModelAdmin):
             "opts": self.model._meta,  # noqa: SLF001 (Django's documented Options API)
             "has_view_permission": self.has_view_permission(request),
         }
-        return TemplateResponse(request, "admin/reports/compilation/add.html", context)
+        return TemplateResponse(request, "admin/reports/compilation/add.html", context, status=status)
 
-    def download_view(self, request: HttpRequest, pk: int) -> FileResponse:
+    def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if limits.limit_reached(request, "download"):
+            return limits.too_many_requests(request, "download")
         job = get_object_or_404(Compilation, pk=pk)
         if job.status != Compilation.Status.DONE or not job.file:
             raise Http404(_("This compilation has no file yet."))
+        record(request, SecurityEvent.Kind.DOWNLOAD, obj=job)
         filename = f"wsis-{job.cycle.slug}-{job.layout}-{job.pk}.pdf"
         return FileResponse(
             job.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"

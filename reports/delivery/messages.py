@@ -29,6 +29,17 @@ from .submission_pdf import submission_pdf_filename
 K = Delivery.Kind
 T = TypeVar("T")
 
+# The bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): typed into a
+# name, they make it read otherwise than it is written (an override before "gpj.exe" shows "exe.jpg").
+# Forms strip them from names (``reports/web/forms.py``); no e-mail subject carries them.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def bidi_strip(value: str) -> str:
+    """``value`` without the bidirectional controls (the marks U+200E/U+200F stay: they only
+    place punctuation in right-to-left names and cannot reorder what follows)."""
+    return value.translate(BIDI_CONTROLS)
+
 
 def _target(row: Delivery, value: T | None) -> T:
     """The row's target (its submission, report, compilation or invitation): the database's
@@ -205,4 +216,6 @@ def delivery_message(row: Delivery) -> EmailMultiAlternatives:
         "invitation__invited_by",
     ).get(pk=row.pk)
     with translation.override(_language(row)):
-        return MESSAGES[row.kind](row)
+        message = MESSAGES[row.kind](row)
+    message.subject = bidi_strip(message.subject)  # also names stored before forms stripped them
+    return message

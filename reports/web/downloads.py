@@ -1,4 +1,7 @@
-"""The stored PDF of a submission, for the entity's members and the secretariat (staff)."""
+"""The stored PDF of a submission, for the entity's members and the secretariat (staff).
+
+Each request counts towards the person's download limit (``PORTAL_RATE_LIMITS["download"]``), and
+each PDF handed out is a ``DOWNLOAD`` event in the security log."""
 
 from __future__ import annotations
 
@@ -8,8 +11,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from wsis_portal import limits
+
+from ..audit import record
 from ..delivery.runner import submission_pdf_filename
-from ..models import Membership, Submission
+from ..models import Membership, SecurityEvent, Submission
 
 
 @require_GET
@@ -18,10 +24,12 @@ def submission_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Download the PDF rendered from submission ``pk``. Anyone but a member of the entity or the
     secretariat (staff who may view submissions: the "Secretariat" group, superusers) gets a 404,
     as for an id that does not exist."""
-    submission = Submission.objects.select_related("report__entity", "report__cycle").filter(pk=pk).first()
     user = request.user
     if not isinstance(user, User):  # login_required: never the anonymous user
         raise Http404(_("No such submission."))
+    if limits.limit_reached(request, "download"):
+        return limits.too_many_requests(request, "download")
+    submission = Submission.objects.select_related("report__entity", "report__cycle").filter(pk=pk).first()
     if submission is None or not (
         (user.is_staff and user.has_perm("reports.view_submission"))
         or Membership.objects.filter(entity_id=submission.report.entity_id, user=user).exists()
@@ -45,6 +53,7 @@ def submission_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
         filename=submission_pdf_filename(submission),
         content_type="application/pdf",
     )
+    record(request, SecurityEvent.Kind.DOWNLOAD, obj=submission, entity=submission.report.entity_id)
     download["Cache-Control"] = "private, no-store"
     download["X-Content-Type-Options"] = "nosniff"
     return download

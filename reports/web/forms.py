@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from action_lines.models import ActionLine
 
 from .. import annex, text
+from ..delivery.messages import bidi_strip
 from ..models import Country, Entity
 from . import places
 
@@ -69,6 +70,14 @@ class LongTextField(forms.CharField):
                     "over": _count(len(value) - self.max_chars),
                 },
             )
+
+
+class NameField(forms.CharField):
+    """A name (of an entity, of a person): one line, without the bidirectional controls that would
+    make it read otherwise than it is written (``bidi_strip``)."""
+
+    def to_python(self, value: Any) -> str:
+        return bidi_strip(super().to_python(value)).strip()
 
 
 class YearField(forms.IntegerField):
@@ -291,9 +300,9 @@ _CONTACT_LABELS = dict(annex.CONTACT_FIELDS)
 
 
 class ContactForm(VersionedForm):
-    name = forms.CharField(label=_CONTACT_LABELS["name"], max_length=200, required=False)
-    position = forms.CharField(label=_CONTACT_LABELS["position"], max_length=200, required=False)
-    unit = forms.CharField(label=_CONTACT_LABELS["unit"], max_length=200, required=False)
+    name = NameField(label=_CONTACT_LABELS["name"], max_length=200, required=False)
+    position = NameField(label=_CONTACT_LABELS["position"], max_length=200, required=False)
+    unit = NameField(label=_CONTACT_LABELS["unit"], max_length=200, required=False)
     email = forms.EmailField(
         label=_CONTACT_LABELS["email"],
         required=False,
@@ -504,6 +513,7 @@ class EntityForm(forms.ModelForm):
     class Meta:
         model = Entity
         fields = ["name", "acronym", "stakeholder_type", "country", "website"]
+        field_classes = {"name": NameField, "acronym": NameField}
         labels = {"name": _("Name of the entity"), "acronym": _("Acronym (optional)")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -1,15 +1,19 @@
 """Inviting colleagues to an entity: a signed link that expires after 14 days.
 
 Each invitation is a row (``Invitation``) that the entity's owners see while it is pending and
-can withdraw. The e-mailed link carries the row's id, the entity id and the invited address,
-signed with the project's secret (``TimestampSigner``): accepting while logged in with that
-address (after signing up, if need be) adds the membership and uses the invitation up, so a
-colleague removed later cannot come back through an old link.
+can withdraw. The e-mailed link carries only the row's id, signed with the project's secret
+(``TimestampSigner``, salted): no e-mail address, nothing readable but a number. Everything else —
+the entity, the invited address, whether it is still pending — is read from the row, so a link
+needs a row: someone who knows the secret could sign an id, but only the invited address can
+accept it. Accepting while logged in with that address (after signing up, if need be) adds the
+membership and uses the invitation up, so a colleague removed later cannot come back through an
+old link. Links of the first format, which named the entity and the address but no row, are
+refused.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -57,16 +61,14 @@ class InvitationUsed(InvitationError):
 class Invitation:
     entity_id: int
     email: str
+    row_id: int
     invited_by: str = ""
-    row_id: int | None = None  # links sent before invitations were stored carry none
     used: bool = False
 
 
-def invitation_token(*, entity: Entity, email: str, inviter: User, invitation_id: int | None = None) -> str:
-    payload = {"e": entity.pk, "m": email.strip().lower(), "by": getattr(inviter, "email", "")}
-    if invitation_id is not None:
-        payload["i"] = invitation_id
-    return signing.TimestampSigner(salt=SALT).sign_object(payload)
+def invitation_token(*, invitation: InvitationRow) -> str:
+    """The link's token: the row's id, signed and timed — no address, no entity."""
+    return signing.TimestampSigner(salt=SALT).sign_object({"i": invitation.pk})
 
 
 def used_message() -> str:
@@ -81,35 +83,49 @@ def invitation_read(token: str, *, max_age: timedelta = MAX_AGE) -> Invitation:
     try:
         payload = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=max_age)
     except signing.SignatureExpired as error:
-        raise InvitationExpired(
-            _(
-                "This invitation has expired: invitations are valid for %(days)d days. "
-                "Ask a colleague to invite you again."
-            )
-            % {"days": max_age.days}
-        ) from error
+        raise _expired(max_age) from error
     except signing.BadSignature as error:
         raise InvitationInvalid(
             _("This invitation link is not valid. Check that you copied the whole link from the e-mail.")
         ) from error
-    invitation = Invitation(
-        entity_id=int(payload["e"]),
-        email=str(payload["m"]),
-        invited_by=payload.get("by", ""),
-        row_id=payload.get("i"),
-    )
-    if invitation.row_id is None:
-        return invitation
-    row = InvitationRow.objects.filter(pk=invitation.row_id, entity_id=invitation.entity_id).first()
+    row_id = payload.get("i") if isinstance(payload, dict) else None
+    if not isinstance(row_id, int):
+        # The first links named the entity and the address but no stored invitation: nothing to
+        # check them against, so they no longer work.
+        raise InvitationInvalid(
+            _(
+                "This invitation link is of an old kind that no longer works. Ask one of the entity's "
+                "owners to invite you again."
+            )
+        )
+    row = InvitationRow.objects.select_related("invited_by").filter(pk=row_id).first()
     if row is None or row.revoked_at:
         raise InvitationWithdrawn(
             _("This invitation was withdrawn by the entity's owners. Ask them to invite you again if needed.")
         )
-    return replace(invitation, used=bool(row.accepted_at))
+    if not row.accepted_at and row.expires_at <= timezone.now():
+        raise _expired(max_age)
+    return Invitation(
+        entity_id=row.entity_id,
+        email=row.email,
+        row_id=row.pk,
+        invited_by=getattr(row.invited_by, "email", ""),
+        used=bool(row.accepted_at),
+    )
 
 
-def invitation_send(*, entity: Entity, email: str, inviter: User) -> str:
-    """Record the invitation and its e-mail (owners only); returns the token. The e-mail is a
+def _expired(max_age: timedelta) -> InvitationExpired:
+    return InvitationExpired(
+        _(
+            "This invitation has expired: invitations are valid for %(days)d days. "
+            "Ask a colleague to invite you again."
+        )
+        % {"days": max_age.days}
+    )
+
+
+def invitation_send(*, entity: Entity, email: str, inviter: User) -> InvitationRow:
+    """Record the invitation and its e-mail (owners only); returns the invitation. The e-mail is a
     delivery row saved with the invitation and sent after the commit, in the inviter's language,
     retried like every delivery (``reports/delivery/``)."""
     services.membership_require(entity=entity, user=inviter, owner=True)
@@ -117,11 +133,12 @@ def invitation_send(*, entity: Entity, email: str, inviter: User) -> str:
     expires = timezone.now() + MAX_AGE
     with transaction.atomic():
         row = InvitationRow.objects.create(entity=entity, email=email, invited_by=inviter, expires_at=expires)
-        token = invitation_token(entity=entity, email=email, inviter=inviter, invitation_id=row.pk)
         invitation_email_create(
-            invitation=row, token=token, language=translation.get_language() or settings.LANGUAGE_CODE
+            invitation=row,
+            token=invitation_token(invitation=row),
+            language=translation.get_language() or settings.LANGUAGE_CODE,
         )
-    return token
+    return row
 
 
 def invitations_pending(*, entity: Entity) -> list[InvitationRow]:
@@ -168,12 +185,15 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     if entity is None:
         raise InvitationInvalid(_("The entity you were invited to no longer exists."))
     with transaction.atomic():
-        if invitation.row_id is not None:
-            row = InvitationRow.objects.select_for_update().filter(pk=invitation.row_id).first()
-            if row is None or row.revoked_at:
-                raise InvitationWithdrawn(_("This invitation was withdrawn by the entity's owners."))
-            if row.accepted_at:
-                raise InvitationUsed(used_message())
-            row.accepted_at, row.accepted_by = timezone.now(), user
-            row.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+        row = InvitationRow.objects.select_for_update().filter(pk=invitation.row_id).first()
+        if row is None or row.revoked_at:
+            raise InvitationWithdrawn(_("This invitation was withdrawn by the entity's owners."))
+        if row.accepted_at:
+            raise InvitationUsed(used_message())
+        if row.expires_at <= timezone.now():
+            raise _expired(MAX_AGE)
+        if row.entity_id != entity.pk or not user_has_email(user, row.email):
+            raise InvitationForSomeoneElse(wrong_person_message(invitation, user))
+        row.accepted_at, row.accepted_by = timezone.now(), user
+        row.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
         return services.membership_add(entity=entity, user=user)

@@ -8,7 +8,6 @@ submission is fetched through a selector *with the user*, so another entity's id
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -26,12 +25,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from action_lines.models import ActionLine
+from wsis_portal import limits
 
-from .. import annex, selectors, services
+from .. import annex, audit, selectors, services
 from ..document import snapshot
 from ..document.rendering import document_context
 from ..errors import EditConflict, MembershipError, NotEditable, SubmissionRefused
-from ..models import Membership, Report, ReportingCycle
+from ..models import Membership, Report, ReportingCycle, SecurityEvent
 from . import forms, invitations, stash
 
 logger = logging.getLogger(__name__)
@@ -201,17 +201,24 @@ def start(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.EntityForm(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        entity = services.entity_create(user=request.user, **form.cleaned_data)
-        _remember_entity(request, entity.pk)
-        messages.success(
-            request, _("%(entity)s is registered and you are its owner.") % {"entity": entity.name}
-        )
-        return redirect("reports:start")
+        if limits.limit_reached(request, "entity_create"):
+            form.add_error(None, limits.limit_message("entity_create"))  # the form keeps what was typed
+            status = 429
+        else:
+            entity = services.entity_create(user=request.user, **form.cleaned_data)
+            audit.record(request, SecurityEvent.Kind.ENTITY, obj=entity, action="created")
+            _remember_entity(request, entity.pk)
+            messages.success(
+                request, _("%(entity)s is registered and you are its owner.") % {"entity": entity.name}
+            )
+            return redirect("reports:start")
     return render(
         request,
         "reports/entity_form.html",
         {"form": form, "creating": True, "entities": list(selectors.entities_for_user(user=request.user))},
+        status=status,
     )
 
 
@@ -256,6 +263,7 @@ def entity_members(request: AuthenticatedHttpRequest, entity_id: int) -> HttpRes
     is_owner = membership.role == membership.Role.OWNER
     form = forms.InvitationForm(request.POST if request.method == "POST" else None)
     members = list(selectors.entity_memberships(entity=entity))
+    status = 200
     if request.method == "POST":
         if not is_owner:
             raise Http404(_("Only the entity's owners invite colleagues."))
@@ -263,21 +271,17 @@ def entity_members(request: AuthenticatedHttpRequest, entity_id: int) -> HttpRes
             email = form.cleaned_data["email"]
             if any(m.user.email.lower() == email for m in members):
                 form.add_error("email", _("%(email)s is already a member.") % {"email": email})
+            elif limits.limit_reached(request, "invitation", key=f"entity:{entity.pk}"):
+                form.add_error("email", limits.limit_message("invitation"))  # the address stays typed
+                status = 429
             else:
-                try:
-                    invitations.invitation_send(entity=entity, email=email, inviter=request.user)
-                except (smtplib.SMTPException, OSError):
-                    logger.exception("invitation e-mail to %s failed", email)
-                    form.add_error(
-                        "email",
-                        _("The e-mail could not be sent just now. Nothing was lost: try again in a moment."),
-                    )
-                else:
-                    messages.success(
-                        request,
-                        _("Invitation sent to %(email)s. The link is valid for 14 days.") % {"email": email},
-                    )
-                    return redirect("reports:entity_members", entity_id=entity.pk)
+                row = invitations.invitation_send(entity=entity, email=email, inviter=request.user)
+                audit.record(request, SecurityEvent.Kind.INVITATION, obj=row, action="sent", invited=email)
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s. The link is valid for 14 days.") % {"email": email},
+                )
+                return redirect("reports:entity_members", entity_id=entity.pk)
     pending = invitations.invitations_pending(entity=entity) if is_owner else []
     return render(
         request,
@@ -290,6 +294,7 @@ def entity_members(request: AuthenticatedHttpRequest, entity_id: int) -> HttpRes
             "form": form,
             "pending": pending,
         },
+        status=status,
     )
 
 
@@ -382,9 +387,16 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "reports/invitation.html", context, status=403)
     if request.method == "POST":
         try:
-            invitations.invitation_accept(invitation=invite, user=request.user)
+            membership = invitations.invitation_accept(invitation=invite, user=request.user)
         except invitations.InvitationError as error:
             return render(request, "reports/invitation.html", {"error": str(error)}, status=410)
+        audit.record(
+            request,
+            SecurityEvent.Kind.INVITATION,
+            obj=membership,
+            action="accepted",
+            invitation=invite.row_id,
+        )
         _remember_entity(request, entity.pk)
         messages.success(request, _("Welcome to %(entity)s's report.") % {"entity": entity.name})
         return redirect("reports:start")
@@ -407,24 +419,30 @@ def workspace(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 def _section_anonymous(request: HttpRequest, report_id: int, key: str) -> HttpResponse:
-    """No valid session: a GET goes to the login page; a POST keeps the text first (see
-    ``reports/web/stash.py``) and then goes to the login page, which brings the person back."""
+    """No valid session: a GET goes to the login page; a POST keeps the text first when the
+    session belonged to someone (see ``reports/web/stash.py``) and then goes to the login page,
+    which brings the person back."""
     login_url = _login_url(_section_url(report_id, key))
     if request.method != "POST":
         return redirect(login_url)
-    message = _(
-        "Your session had expired, so your text is not saved yet, but it is kept: log in and it "
-        "will be back in the form, ready to save."
-    )
-    if _wants_json(request):
-        response: HttpResponse = JsonResponse(
-            {"ok": False, "expired": True, "message": message, "login_url": login_url}, status=401
+    kept = stash.stash_put(request, report_id=report_id, key=key)
+    if kept:
+        message = _(
+            "Your session had expired, so your text is not saved yet, but it is kept: log in and it "
+            "will be back in the form, ready to save."
         )
     else:
-        messages.warning(request, message)
-        response = redirect(login_url)
-    stash.stash_put(request, report_id=report_id, key=key)
-    return response
+        message = _(
+            "You are not logged in, so this text could not be saved or kept. Log in, then type it "
+            "again and save."
+        )
+    if _wants_json(request):
+        return JsonResponse(
+            {"ok": False, "expired": True, "kept": kept, "message": message, "login_url": login_url},
+            status=401,
+        )
+    messages.warning(request, message)
+    return redirect(login_url)
 
 
 def _saved_payload(report: Report, key: str, *, incomplete: int = 0) -> dict[str, Any]:

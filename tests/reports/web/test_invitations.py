@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import time
+from datetime import timedelta
 from unittest import mock
+from urllib.parse import quote, quote_plus
 
 import pytest
+from django.core import signing
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from reports.delivery.runner import Outcome, delivery_run
-from reports.models import Delivery, Membership
+from reports.models import Delivery, Invitation, Membership, SecurityEvent
 from reports.web import invitations
 from tests import factories
+from wsis_portal import limits
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +30,13 @@ def owner(entity):
 
 
 def token_for(entity, owner, email="new.colleague@example.org", *, days_ago=0):
+    """The link's token of an invitation sent ``days_ago`` days ago (its row included)."""
+    sent = timezone.now() - timedelta(days=days_ago)
+    row = Invitation.objects.create(
+        entity=entity, email=email, invited_by=owner, expires_at=sent + invitations.MAX_AGE
+    )
     with mock.patch("django.core.signing.time.time", return_value=time.time() - days_ago * 86400):
-        return invitations.invitation_token(entity=entity, email=email, inviter=owner)
+        return invitations.invitation_token(invitation=row)
 
 
 def test_owner_invites_a_colleague_who_signs_up_and_joins(
@@ -271,3 +283,87 @@ def test_only_owners_withdraw_invitations(client, entity, owner, invite, setting
         not in client.get(reverse("reports:entity_members", kwargs={"entity_id": entity.pk})).content.decode()
     )
     assert invitations.invitations_pending(entity=entity) == [row]
+
+
+def test_a_link_of_the_old_kind_without_a_stored_invitation_is_refused(client, entity, owner):
+    """The first links named the entity and the address, signed, with no row behind them: whoever
+    knew the secret key could have made one for any entity."""
+    old = signing.TimestampSigner(salt=invitations.SALT).sign_object(
+        {"e": entity.pk, "m": "new.colleague@example.org", "by": owner.email}
+    )
+    colleague = factories.UserFactory.create(email="new.colleague@example.org")
+    client.force_login(colleague)
+    url = reverse("reports:invitation", kwargs={"token": old})
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 410
+        assert "This invitation link is of an old kind that no longer works" in response.content.decode()
+    assert not Membership.objects.filter(user=colleague).exists()
+
+
+def test_the_invitation_link_carries_no_email_address(client, entity, owner, invite, settings):
+    settings.SITE_URL = "http://testserver"
+    address = "new.colleague@example.org"
+    link = invite(address)
+    readable = {
+        address,
+        quote(address),
+        quote_plus(address),
+        quote(address, safe=""),
+        *(
+            encode(text.encode()).decode().rstrip("=")
+            for encode in (base64.b64encode, base64.urlsafe_b64encode)
+            for text in (address, f'"{address}"', f'"m":"{address}"')
+        ),
+    }
+    assert not [form for form in readable if form.lower() in link.lower()], link
+    # The link still works for the invited address.
+    colleague = factories.UserFactory.create(email=address)
+    client.force_login(colleague)
+    client.post(link)
+    assert Membership.objects.filter(entity=entity, user=colleague).exists()
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.INVITATION, actor=colleague).exists()
+
+
+def test_sending_an_invitation_is_recorded(client, entity, owner, invite, settings):
+    settings.SITE_URL = "http://testserver"
+    invite("someone@example.org")
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.INVITATION, actor=owner)
+    assert event.detail == {"action": "sent", "invited": "someone@example.org"}
+    assert event.object_type == "invitation"
+
+
+def test_too_many_invitations_from_one_entity_are_refused_in_the_owners_language(
+    client, entity, owner, settings, mailbox, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_RATE_LIMITS = {**settings.PORTAL_RATE_LIMITS, "invitation": "2/h/key,30/h/user"}
+    colleague = factories.MembershipFactory.create(entity=entity, role="owner").user
+    url = reverse("reports:entity_members", kwargs={"entity_id": entity.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.force_login(owner)
+        client.post(url, {"email": "one@example.org"})
+        client.force_login(colleague)  # another owner of the same entity: the entity's limit holds
+        client.post(url, {"email": "two@example.org"})
+        response = client.post(url, {"email": "three@example.org"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert 'lang="fr"' in page
+    assert 'value="three@example.org"' in page  # nothing to type again
+    with translation.override("fr"):
+        assert escape(limits.limit_message("invitation")) in page
+    assert mailbox.to("three@example.org") == []
+    assert not Invitation.objects.filter(email="three@example.org").exists()
+    assert len(mailbox.messages) == 2
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.RATE_LIMITED, actor=colleague).count() == 1
+
+
+def test_one_person_cannot_send_invitations_without_end_across_entities(client, owner, settings):
+    settings.PORTAL_RATE_LIMITS = {**settings.PORTAL_RATE_LIMITS, "invitation": "20/h/key,2/h/user"}
+    entities = [factories.MembershipFactory.create(user=owner, role="owner").entity for _ in range(3)]
+    client.force_login(owner)
+    statuses = [
+        client.post(
+            reverse("reports:entity_members", kwargs={"entity_id": e.pk}), {"email": "x@example.org"}
+        ).status_code
+        for e in entities
+    ]
+    assert statuses == [302, 302, 429]
