@@ -172,6 +172,10 @@ def test_a_correction_to_a_taken_name_is_refused_like_on_the_stakeholders_form(s
 
 
 def test_the_secretariat_corrects_type_and_country(secretariat_client, entity):
+    page = secretariat_client.get(change_url(entity)).content.decode()
+    assert "Verification by the Secretariat" in page
+    assert 'name="name"' in page
+    assert 'name="verification"' not in page  # decided by the list's actions, not typed
     response = secretariat_client.post(
         change_url(entity), form_data(entity, stakeholder_type="academia", country="UG"), follow=True
     )
