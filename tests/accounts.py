@@ -79,3 +79,12 @@ def login_with_totp(client: Client, user: User, *, password: str = factories.PAS
     response = client.post(reverse("mfa_authenticate"), {"code": TOTP_CODES.code(secret)})
     assert response.status_code == 302, response.content.decode()[-2000:]
     return response["Location"]
+
+
+def staff_member_prepare(email: str, password: str, secret: str) -> None:
+    """The deployed tier's secretariat member (``manage.py shell``, DEBUG off): the demo
+    secretariat account gets ``password`` and an authenticator app with ``secret``."""
+    user = User.objects.get(username=email, is_staff=True)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    totp_enrol(user, secret=secret)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -28,14 +29,17 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import pyotp
 import pytest
 
+from tests.accounts import TOTP_CODES
 from tests.chromium import chromium
 from tests.services import POSTGRES, REDIS, RedisServer, free_port, missing_service, wait_for_port
 from tests.smtp import Received, SMTPServer
@@ -120,6 +124,10 @@ class Deployment:
         return keep
 
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
+    # The secretariat member the tests log in as. With DEBUG off seed_demo gives the demo
+    # secretariat no usable password: the tier sets this one and an authenticator app.
+    staff_password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    staff_totp_secret: str = field(default_factory=pyotp.random_base32)
 
     # --- Starting and stopping ---------------------------------------------------------------
 
@@ -209,7 +217,13 @@ class Deployment:
         self._create_database()
         self.manage("migrate", "--noinput")
         self.manage("collectstatic", "--noinput")
-        self.manage("seed_demo", "--reports", "24")
+        self.manage("seed_demo", "--reports", "24", "--allow-production-data")
+        self.manage(
+            "shell",
+            "-c",
+            "from tests.accounts import staff_member_prepare; "
+            f"staff_member_prepare({SECRETARIAT!r}, {self.staff_password!r}, {self.staff_totp_secret!r})",
+        )
         self._spawn(
             "gunicorn",
             [
@@ -277,6 +291,38 @@ class Deployment:
                 return Response(answer.status, dict(answer.headers), answer.read())
         except urllib.error.HTTPError as error:
             return Response(error.code, dict(error.headers), error.read())
+
+    def staff_code(self) -> str:
+        """The code the secretariat member's authenticator app shows now (each used once)."""
+        return TOTP_CODES.code(self.staff_totp_secret)
+
+    def staff_login(self, jar) -> None:
+        """The secretariat member logs in over the proxy as a browser without JavaScript would:
+        the admin's login sends to the portal's, then password, then the app's code; the
+        session's cookies end up in ``jar``."""
+        opener = self.opener(jar)
+
+        def form(answer) -> tuple[str, str]:
+            page = answer.read().decode()
+            found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            assert found, page[-2000:]
+            return answer.url, found.group(1)
+
+        url, token = form(opener.open(self.url + "/admin/login/?next=/admin/", timeout=30))
+        assert url.startswith(self.url + "/accounts/login/"), url
+        fields = {"csrfmiddlewaretoken": token, "login": SECRETARIAT, "password": self.staff_password}
+        answer = opener.open(self._post(url, fields), timeout=30)
+        url, token = form(answer)
+        assert url == self.url + "/accounts/2fa/authenticate/", url
+        answer = opener.open(
+            self._post(url, {"csrfmiddlewaretoken": token, "code": self.staff_code()}), timeout=30
+        )
+        assert answer.url == self.url + "/admin/", answer.url
+
+    @staticmethod
+    def _post(url: str, fields: dict[str, str]) -> urllib.request.Request:
+        data = urllib.parse.urlencode(fields).encode()
+        return urllib.request.Request(url, data=data, headers={"Referer": url})  # noqa: S310 (ours)
 
     def wait_for_mail(self, address: str, *, subject: str = "", timeout: float = 60) -> Received:
         """The newest e-mail to ``address`` whose subject contains ``subject``."""

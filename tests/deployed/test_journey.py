@@ -1,9 +1,10 @@
 """The whole path in Chromium, on the portal as production runs it (see conftest.py): a focal
 point signs up with the link from the e-mail, registers the entity, types the report at a
 person's pace while autosave runs, invites a colleague and submits; the worker renders the PDF and
-e-mails it; the secretariat opens the report from its e-mail, reviews it, lists, looks at the
-dashboard and compiles; a password is reset. Every link of every kind of e-mail is followed, and
-every answer from the portal must be below 400 with no console or CSP error (``open_page``)."""
+e-mails it; the secretariat opens the report from its e-mail, logs in with password and
+authenticator code, reviews it, lists, looks at the dashboard and compiles; a password is reset.
+Every link of every kind of e-mail is followed, and every answer from the portal must be below 400
+with no console or CSP error (``open_page``); report pages are no-store, cookies __Host-."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.deployed.conftest import DEMO_PASSWORD, SECRETARIAT, STAKEHOLDER
+from tests.deployed.conftest import SECRETARIAT, STAKEHOLDER
 
 FOCAL_POINT = "focal.point@rw-ict.example.org"
 COLLEAGUE = "colleague@rw-ict.example.org"
@@ -151,13 +152,32 @@ def test_a_report_from_sign_up_to_compilation_over_https(deployment, open_page):
     [admin_link] = [url for url in links(deployment, to_secretariat.text) if "/admin/" in url]
     assert admin_link == f"{base}/admin/reports/report/{report_id}/change/"
 
-    # The secretariat follows the e-mail's link, logs in and reviews.
+    # Pages with report data are not stored by the browser; unused browser features are denied.
+    answer = page.request.get(workspace)
+    assert "no-store" in answer.headers["cache-control"]
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert f"{feature}=()" in answer.headers["permissions-policy"]
+    # The session's and the CSRF cookies are bound to this host over HTTPS (the __Host- prefix).
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    for name in ("__Host-sessionid", "__Host-csrftoken"):
+        assert cookies[name]["secure"], name
+        assert cookies[name]["path"] == "/", name
+    assert not {"sessionid", "csrftoken"} & set(cookies)
+
+    # The secretariat follows the e-mail's link, logs in with the password and the app's code,
+    # and reviews.
     staff = open_page().page
     staff.goto(admin_link)
-    staff.fill("#id_username", SECRETARIAT)
-    staff.fill("#id_password", DEMO_PASSWORD)
-    staff.click("input[type=submit]")
+    staff.wait_for_url("**/accounts/login/?next=**")
+    staff.fill("#id_login", SECRETARIAT)
+    staff.fill("#id_password", deployment.staff_password)
+    staff.get_by_role("button", name="Log in").click()
+    staff.get_by_role("heading", name="Two-factor authentication").wait_for()
+    staff.fill("#id_code", deployment.staff_code())
+    staff.get_by_role("button", name="Log in").click()
     staff.wait_for_url(admin_link)
+    report_page = staff.request.get(admin_link)
+    assert "no-store" in report_page.headers["cache-control"]
     staff.get_by_role("heading", name="I. Executive Summary").wait_for()
     staff.get_by_role("button", name="Start review").click()
     staff.get_by_label("What should the entity change?").fill(MESSAGE)
