@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.http import QueryDict
+from django.urls import reverse
 
 from action_lines.models import ActionLine
 from reports import annex, services
+from reports.models import Country, Entity
 from reports.web import forms
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +89,36 @@ def test_every_section_form_has_only_its_answers_and_the_base_version(reference_
 
 def test_the_largest_form_stays_well_below_djangos_field_limit():
     assert forms.SectionEditor.max_field_count() <= settings.DATA_UPLOAD_MAX_NUMBER_FIELDS // 2
+
+
+RLO, LRI, PDI = "\u202e", "\u2066", "\u2069"
+
+
+def test_an_entity_name_is_stored_without_bidirectional_controls(client, reference_data):
+    person = factories.UserFactory.create()
+    client.force_login(person)
+    country = Country.objects.get(code="KE")
+    response = client.post(
+        reverse("reports:entity_create"),
+        {
+            "name": f"Ministry of {RLO}cod.exe{PDI}",
+            "acronym": f"{LRI}MoE{PDI}",
+            "stakeholder_type": "government",
+            "country": country.pk,
+        },
+    )
+    assert response.status_code == 302
+    entity = Entity.objects.get(memberships__user=person)
+    assert (entity.name, entity.acronym) == ("Ministry of cod.exe", "MoE")
+
+
+def test_a_name_made_only_of_controls_is_refused_as_empty():
+    form = forms.EntityForm({"name": f" {RLO}{PDI} ", "stakeholder_type": "government"})
+    assert not form.is_valid()
+    assert form.errors["name"] == ["This field is required."]
+
+
+def test_the_follow_up_contacts_name_loses_its_controls():
+    form = forms.ContactForm(post(base_version="0", name=f"{RLO}Amina Diallo", unit=f"ICT{LRI}"))
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["name"], form.cleaned_data["unit"]) == ("Amina Diallo", "ICT")

@@ -367,3 +367,19 @@ def test_one_person_cannot_send_invitations_without_end_across_entities(client, 
         for e in entities
     ]
     assert statuses == [302, 302, 429]
+
+
+def test_an_email_subject_never_carries_bidirectional_controls(
+    client, entity, owner, mailbox, django_capture_on_commit_callbacks
+):
+    """A name stored before the forms stripped them (or typed elsewhere) stays out of the subject."""
+    controls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    entity.name = f"\u202eMinistry{controls} of Tests"
+    entity.save(update_fields=["name"])
+    client.force_login(owner)
+    url = reverse("reports:entity_members", kwargs={"entity_id": entity.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"email": "someone@example.org"})
+    (message,) = mailbox.to("someone@example.org")
+    assert "Ministry of Tests" in message.subject
+    assert not set(controls) & set(message.subject)
