@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from allauth.account.adapter import get_adapter
+from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -40,10 +41,13 @@ def record(
     obj: models.Model | None = None,
     actor: AbstractBaseUser | AnonymousUser | None = None,
     email: str = "",
+    object_type: str = "",
+    object_id: str | int = "",
     **detail: Any,
 ) -> SecurityEvent:
     """Record one event. ``actor`` defaults to the request's user; ``email`` names an address typed
-    by someone not logged in (a failed login)."""
+    by someone not logged in (a failed login). ``object_type`` and ``object_id`` name an object
+    without loading it (the id someone asked for and was refused); ``obj`` takes precedence."""
     if actor is None and request is not None:
         actor = getattr(request, "user", None)
     user = actor if isinstance(actor, User) else None
@@ -52,14 +56,15 @@ def record(
         actor=user,
         actor_email=(email or getattr(user, "email", "") or "")[:254],
         client_ip=client_ip(request) if request is not None else None,
-        object_type=(obj._meta.model_name or "") if obj is not None else "",  # noqa: SLF001 (Django's public Options API)
-        object_id=str(obj.pk) if obj is not None else "",
+        object_type=(obj._meta.model_name or "") if obj is not None else object_type[:40],  # noqa: SLF001 (Django's public Options API)
+        object_id=str(obj.pk) if obj is not None else str(object_id)[:40],
         object_repr=str(obj)[:300] if obj is not None else "",
         path=request.path[:300] if request is not None else "",
         detail=detail,
     )
     logger.info(
-        "security event",
+        "security event %s",
+        event.kind,
         extra={
             "event": event.kind,
             "actor_id": event.actor_id,
@@ -70,3 +75,21 @@ def record(
         },
     )
     return event
+
+
+class AuditlogMiddleware(_AuditlogMiddleware):
+    """django-auditlog's middleware (the actor and client address of each model change), with the
+    client address taken as the login limits take it (``client_ip``: ``ALLAUTH_TRUSTED_PROXY_COUNT``
+    hops of X-Forwarded-For trusted) instead of the header's first, client-chosen, value; and a
+    request refused with ``PermissionDenied`` (a staff member outside the Secretariat opening a
+    report page) recorded as denied access."""
+
+    def get_extra_data(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().get_extra_data(request)
+        data["remote_addr"] = client_ip(request)
+        data["remote_port"] = None  # X-Forwarded-Port is as client-chosen as the first address
+        return data
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, PermissionDenied):
+            record(request, SecurityEvent.Kind.ACCESS_DENIED, method=request.method)

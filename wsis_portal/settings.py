@@ -5,6 +5,8 @@ The defaults are the *embedded* local setup: SQLite under ``var/``, e-mail to th
 console, Celery tasks run inline. Production sets ``DEBUG=false`` and real URLs.
 """
 
+import logging
+import time
 from pathlib import Path
 
 import environ
@@ -417,12 +419,36 @@ PORTAL_RATE_LIMITS = {
 }
 
 # --- Logging ------------------------------------------------------------------------
+# One line per record on the console, times in UTC. LOG_FORMAT=json (the default when DEBUG is off)
+# writes each line as a JSON object (python-json-logger): "timestamp" in ISO 8601 with "+00:00", and
+# the security audit log's fields (logger "wsis_portal.security": event, actor_id, actor_email,
+# client_ip, object, path) as keys of their own. LOG_FORMAT=plain (the default with DEBUG on) reads
+# "2026-12-03T11:20:05.123Z INFO name: message".
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain.")
+
+
+class _UTCFormatter(logging.Formatter):
+    converter = time.gmtime  # asctime in UTC rather than the server's local time
+
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": _UTCFormatter,
+            "format": "%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s: %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S",
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s",
+            "timestamp": True,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -432,3 +458,20 @@ LOGGING = {
         "mail.log": {"level": "WARNING"},  # aiosmtpd (the test SMTP server) logs every command
     },
 }
+# The worker logs through the same handler and formats instead of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Security audit log: model history (django-auditlog) -------------------------------------------
+# Which fields of which rows are kept in django-auditlog's LogEntry, with the actor and client address
+# (reports.audit.AuditlogMiddleware). Reports are not registered: their review moves are StatusChange
+# rows and "review" security events, and their text never enters the audit log. No model here holds a
+# password, token or report text; the timestamps every save changes are left out.
+_AUDIT_NOISE = ["created_at", "updated_at"]
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "reports.Entity", "exclude_fields": _AUDIT_NOISE},
+    {"model": "reports.Membership", "exclude_fields": _AUDIT_NOISE},
+    {"model": "reports.Invitation", "exclude_fields": _AUDIT_NOISE},
+)
+# Foreign keys show the row's name ("Ministry of ICT"), not only its id.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+MIDDLEWARE.append("reports.audit.AuditlogMiddleware")  # after authentication: it reads request.user

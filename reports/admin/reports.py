@@ -48,7 +48,7 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from .. import selectors, services
+from .. import audit, selectors, services
 from ..annex import NARRATIVE_FIELDS
 from ..delivery.runner import delivery_retry
 from ..document import diff, rendering, snapshot
@@ -65,6 +65,7 @@ from ..models import (
     Region,
     Report,
     ReportingCycle,
+    SecurityEvent,
     StatusChange,
     Submission,
     SuccessStory,
@@ -663,6 +664,7 @@ class ReportAdmin(admin.ModelAdmin):
         if to_status not in S.values or to_status == S.CHANGES_REQUESTED:
             raise Http404(_("Unknown move."))
         before = report.get_status_display()
+        from_status = report.status
         try:
             moved = services.report_transition(
                 report=report,
@@ -673,6 +675,13 @@ class ReportAdmin(admin.ModelAdmin):
         except ReportError as error:
             messages.error(request, str(error))
         else:
+            audit.record(
+                request,
+                SecurityEvent.Kind.REVIEW,
+                obj=report,
+                from_status=from_status,
+                to_status=moved.status,
+            )
             messages.success(
                 request,
                 _("“%(entity)s”: %(before)s → %(after)s.")
@@ -687,6 +696,7 @@ class ReportAdmin(admin.ModelAdmin):
         report = self._report_or_404(request, object_id)
         form = RequestChangesForm(request.POST)
         form.is_valid()
+        from_status = report.status
         try:
             services.report_request_changes(
                 report=report, actor=staff_user(request), message=form.cleaned_data.get("message", "")
@@ -698,6 +708,13 @@ class ReportAdmin(admin.ModelAdmin):
         except ReportError as error:
             form.add_error("message", str(error))
             return self._report_page(request, report, changes_form=form)
+        audit.record(
+            request,
+            SecurityEvent.Kind.REVIEW,
+            obj=report,
+            from_status=from_status,
+            to_status=S.CHANGES_REQUESTED,
+        )
         messages.success(
             request,
             _("Changes requested from “%(entity)s”; the entity's members are told by e-mail.")
@@ -709,12 +726,20 @@ class ReportAdmin(admin.ModelAdmin):
         moved, refused = 0, []
         ids = list(queryset.order_by().values_list("pk", flat=True))
         for report in Report.objects.filter(pk__in=ids).select_related("entity").defer(*LONG_FIELDS):
+            from_status = report.status
             try:
                 services.report_transition(report=report, to_status=to_status, actor=staff_user(request))
             except ReportError as error:
                 refused.append(f"{report.entity}: {error}")
             else:
                 moved += 1
+                audit.record(
+                    request,
+                    SecurityEvent.Kind.REVIEW,
+                    obj=report,
+                    from_status=from_status,
+                    to_status=to_status,
+                )
         label = S(to_status).label
         if moved:
             self.message_user(
@@ -849,6 +874,9 @@ class ReportAdmin(admin.ModelAdmin):
         if fmt not in {"csv", "xlsx"}:
             raise Http404(_("Unknown export format."))
         queryset = self.get_changelist_instance(request).queryset
+        # What was asked for (format, shape, the list's filters and search), never the data.
+        filters = {key: values for key, values in request.GET.lists() if key != "p"}
+        audit.record(request, SecurityEvent.Kind.EXPORT, format=fmt, shape=shape, filters=filters)
         if shape == "lines":
             header, rows = exports.line_export_header(), exports.line_export_rows(queryset)
         else:

@@ -56,6 +56,8 @@ def _wants_json(request: HttpRequest) -> bool:
 def _report_or_404(request: HttpRequest, report_id: int) -> Report:
     report = selectors.report_for_member(user=request.user, report_id=report_id)
     if report is None:
+        # Another entity's report (or none): recorded, and answered as if it did not exist.
+        audit.record(request, SecurityEvent.Kind.ACCESS_DENIED, object_type="report", object_id=report_id)
         raise Http404(_("No such report."))
     return report
 
@@ -225,6 +227,7 @@ def entity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _membership_or_404(request: HttpRequest, entity_id: int) -> Membership:
     membership = selectors.membership_for(user=request.user, entity_id=entity_id)
     if membership is None:
+        audit.record(request, SecurityEvent.Kind.ACCESS_DENIED, object_type="entity", object_id=entity_id)
         raise Http404(_("No such entity."))
     return membership
 
@@ -305,6 +308,9 @@ def invitation_withdraw(
 ) -> HttpResponse:
     membership = _membership_or_404(request, entity_id)
     if membership.role != membership.Role.OWNER:
+        audit.record(
+            request, SecurityEvent.Kind.ACCESS_DENIED, object_type="invitation", object_id=invitation_id
+        )
         raise Http404(_("Only the entity's owners withdraw invitations."))
     try:
         row = invitations.invitation_withdraw(
@@ -313,6 +319,7 @@ def invitation_withdraw(
     except invitations.InvitationError as error:
         messages.error(request, str(error))
     else:
+        audit.record(request, SecurityEvent.Kind.INVITATION, obj=row, action="withdrawn", invited=row.email)
         withdrawn = _("The invitation to %(email)s is withdrawn: its link no longer works.")
         messages.success(request, withdrawn % {"email": row.email})
     return redirect("reports:entity_members", entity_id=entity_id)
@@ -326,12 +333,21 @@ def member_remove(request: AuthenticatedHttpRequest, entity_id: int, user_id: in
         (m for m in selectors.entity_memberships(entity=membership.entity) if m.user_id == user_id), None
     )
     if target is None:
+        audit.record(request, SecurityEvent.Kind.ACCESS_DENIED, object_type="user", object_id=user_id)
         raise Http404(_("No such member."))
     try:
         services.membership_remove(entity=membership.entity, user=target.user, actor=request.user)
     except MembershipError as error:
         messages.error(request, str(error))
         return redirect("reports:entity_members", entity_id=entity_id)
+    audit.record(
+        request,
+        SecurityEvent.Kind.MEMBER,
+        obj=membership.entity,
+        action="left" if target.user_id == request.user.pk else "removed",
+        member=target.user.email,
+        role=target.role,
+    )
     if target.user_id == request.user.pk:
         request.session.pop(SESSION_ENTITY, None)
         messages.success(request, _("You left %(entity)s.") % {"entity": membership.entity.name})
@@ -730,6 +746,7 @@ def submitted(request: HttpRequest, report_id: int) -> HttpResponse:
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = selectors.submission_for_member(user=request.user, submission_id=pk)
     if submission is None:
+        audit.record(request, SecurityEvent.Kind.ACCESS_DENIED, object_type="submission", object_id=pk)
         raise Http404(_("No such submission."))
     report = submission.report
     context = {
