@@ -317,6 +317,8 @@ def test_a_compilation_marks_verified_entities_and_a_verification_is_not_hidden_
     out = tmp_path / "full.pdf"
     compilation.compilation_build(selection, out)
     outline = PdfReader(out).outline  # groups, each followed by the list of its reports
-    titles = [str(i.title) for group in outline if isinstance(group, list) for i in group]
+    titles = [
+        str(i.title) for group in outline if isinstance(group, list) for i in group if not isinstance(i, list)
+    ]
     assert "Alpha Ministry of ICT — Government, Egypt · verified" in titles
     assert "Zeta Digital Rights Foundation — Civil Society, Kenya" in titles  # not verified: no mark
