@@ -109,6 +109,9 @@ class Deployment:
                 "CSRF_TRUSTED_ORIGINS": self.url,
                 "SITE_URL": self.url,
                 "BEHIND_PROXY": "true",
+                # nginx, one hop, connects from 127.0.0.1: a request from another address (straight
+                # to gunicorn) has its X-Forwarded-For ignored (tests/deployed/test_limits.py).
+                "TRUSTED_PROXY_ADDRESSES": "127.0.0.1",
                 "DATABASE_URL": self.database_url,
                 "CONN_MAX_AGE": "60",
                 "CELERY_BROKER_URL": REDIS.url(2),
@@ -216,6 +219,7 @@ class Deployment:
     def start(self) -> None:
         self._create_database()
         self.manage("migrate", "--noinput")
+        self.manage("createcachetable")  # the limits' table, should the cache be the database
         self.manage("collectstatic", "--noinput")
         self.manage("seed_demo", "--reports", "24", "--allow-production-data")
         self.manage(
