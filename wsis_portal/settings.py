@@ -157,9 +157,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # with DEBUG off, the database (its table made by `manage.py createcachetable`, run wherever `migrate`
 # runs); process memory only for development (DEBUG on, one process).
 CACHES = {
-    "default": env.cache_url(
-        "CACHE_URL", default="locmemcache://" if DEBUG else "dbcache://portal_cache"
-    )
+    "default": env.cache_url("CACHE_URL", default="locmemcache://" if DEBUG else "dbcache://portal_cache")
 }
 if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
     # The cache only speeds things up (and counts login attempts): when its Redis is down, pages

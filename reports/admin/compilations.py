@@ -9,7 +9,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -207,7 +214,7 @@ class CompilationAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/reports/compilation/add.html", context, status=status)
 
-    def download_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def download_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         if not self.has_view_permission(request):
             raise PermissionDenied
         if limits.limit_reached(request, "download"):

@@ -217,5 +217,5 @@ def delivery_message(row: Delivery) -> EmailMultiAlternatives:
     ).get(pk=row.pk)
     with translation.override(_language(row)):
         message = MESSAGES[row.kind](row)
-    message.subject = bidi_strip(message.subject)  # also names stored before forms stripped them
+    message.subject = bidi_strip(str(message.subject))  # also names stored before forms stripped them
     return message

@@ -77,7 +77,7 @@ class NameField(forms.CharField):
     make it read otherwise than it is written (``bidi_strip``)."""
 
     def to_python(self, value: Any) -> str:
-        return bidi_strip(super().to_python(value)).strip()
+        return bidi_strip(super().to_python(value) or "").strip()
 
 
 class YearField(forms.IntegerField):

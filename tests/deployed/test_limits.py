@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import pytest
 from django.utils import translation
 
+from tests.deployed.conftest import Deployment
 from wsis_portal.limits import limit_message
 
 WRONG = "The email address and/or password you specified are not correct."
@@ -37,7 +38,7 @@ class Visitor:
     """A browser without JavaScript, over a new connection per request (so the requests spread
     over gunicorn's workers): through nginx over HTTPS, or straight to gunicorn from ``source``."""
 
-    deployment: object
+    deployment: Deployment
     host: str = ""
     direct: bool = False
     source: str = "127.0.0.1"
