@@ -45,6 +45,8 @@ from django.utils.translation import gettext_lazy as _
 from reports.audit import record
 from reports.models import SecurityEvent
 
+from .sessions import SESSION_SIGNED_OUT_USER_KEY
+
 ACCOUNT_APP = "allauth.account"  # where ACCOUNT_RATE_LIMITS is read
 PORTAL_APP = "portal"  # the abuse limits' own part of the cache's keys
 
@@ -87,7 +89,16 @@ def _login_of(credentials: dict[str, Any]) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth's adapter with the portal's login limits and client address."""
+    """allauth's adapter with the portal's login limits and client address; logging out leaves a
+    session that says whose it was, as the session limits do (``wsis_portal/sessions.py``), so a
+    section autosaved by a page still open in another tab is kept for that person
+    (``reports/web/stash.py``)."""
+
+    def logout(self, request: HttpRequest) -> None:
+        user_id = request.user.pk
+        super().logout(request)
+        if user_id is not None:
+            request.session[SESSION_SIGNED_OUT_USER_KEY] = user_id
 
     def get_client_ip(self, request: HttpRequest) -> str:
         """allauth's (``ALLAUTH_TRUSTED_PROXY_COUNT`` hops of X-Forwarded-For trusted), except that

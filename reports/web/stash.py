@@ -6,10 +6,12 @@ logging in keeps: ``django.contrib.auth.login`` renews the session's key, not it
 logging in, the section page finds the kept form for this report and section and shows it,
 ready to save; a successful save of that section forgets it.
 
-Only a session that belonged to someone keeps text: the one the session limits left when they
-logged the person out (``wsis_portal/sessions.py`` marks it with ``SESSION_SIGNED_OUT_USER_KEY``).
-A post from a browser that was never logged in, or whose person logged out themselves, is not
-kept: no session is stored for it, so anonymous posts cannot fill the session table.
+Only a session that belonged to someone keeps text: the one left when the session limits logged
+the person out (``wsis_portal/sessions.py`` marks it with ``SESSION_SIGNED_OUT_USER_KEY``), or when
+they logged out themselves, perhaps with the workspace still open in another tab (the account
+adapter, ``wsis_portal/limits.py``, marks it the same way). A post from a browser that was never
+logged in is not kept: no session is stored for it, so anonymous posts cannot fill the session
+table. Kept text comes back only to the person whose session it was.
 
 The session, not a URL parameter, carries the text, so nobody can push text into someone
 else's form with a link. What is kept stays small and expires: a kept form is at most what its

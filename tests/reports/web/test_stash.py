@@ -91,11 +91,18 @@ def test_a_post_from_a_browser_that_was_never_logged_in_is_not_kept(client, owne
     assert RESTORED not in client.get(url).content.decode()
 
 
-def test_a_session_whose_person_logged_out_themselves_keeps_nothing(client, owner, report):
+def test_an_autosave_from_a_tab_left_open_after_logging_out_is_kept_for_that_person(client, owner, report):
     client.force_login(owner)
     client.post(reverse("account_logout"))
-    client.post(section_url(report, "vision"), {"base_version": 0, "future_vision": "After logging out"})
-    assert stash.SESSION_KEY not in client.session
+    url = section_url(report, "vision")
+    answer = client.post(
+        url,
+        {"base_version": 0, "future_vision": "From the other tab"},
+        HTTP_X_REQUESTED_WITH="XMLHttpRequest",
+    ).json()
+    assert answer["kept"] is True
+    client.force_login(owner)
+    assert textarea(client.get(url).content.decode(), "future_vision") == "From the other tab"
 
 
 def test_a_post_larger_than_its_own_section_form_is_not_kept(signed_out, client, owner, report):
