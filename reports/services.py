@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from . import audit, selectors, text
+from . import audit, deadlines, selectors, text
 from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, Kind, section
 from .delivery import runner as delivery
 from .document import snapshot
@@ -414,15 +414,10 @@ def report_submit(*, report: Report, user: User, at: datetime | None = None) -> 
             _("The report is not complete yet: %(items)s.")
             % {"items": "; ".join(str(m.label) for m in missing)}
         )
-    late = locked.cycle.is_past_deadline(now)
-    if late and locked.cycle.late_policy == ReportingCycle.LatePolicy.REFUSE:
-        raise SubmissionRefused(
-            _("The deadline of %(cycle)s passed on %(date)s; the secretariat no longer accepts submissions.")
-            % {
-                "cycle": locked.cycle.name,
-                "date": timezone.localtime(locked.cycle.deadline).strftime("%d %B %Y"),
-            }
-        )
+    # The entity's deadline (the cycle's or its extension), or an open changes request's answer-by date.
+    late = deadlines.submission_is_late(report=locked, at=now)
+    if deadlines.submission_refused(report=locked, at=now):
+        raise SubmissionRefused(deadlines.refusal_message(locked))
     submission = submission_record(report=locked, user=user, at=now, late=late)
     delivery.submission_deliveries_create(submission=submission)
     return submission
@@ -452,14 +447,19 @@ def submission_record(*, report: Report, user: User | None, at: datetime, late: 
 
 
 @transaction.atomic
-def report_request_changes(*, report: Report, actor: User, message: str) -> Report:
-    """The secretariat re-opens a submitted report for the entity, saying what to change."""
+def report_request_changes(
+    *, report: Report, actor: User, message: str, due_at: datetime | None = None
+) -> Report:
+    """The secretariat re-opens a submitted report for the entity, saying what to change and by when
+    (``due_at``; by default ``deadlines.CHANGES_DUE_DAYS`` days, end of day in the cycle's zone): the
+    entity may resubmit until then, whatever the cycle's late rule."""
     message = (message or "").strip()
     if not message:
         raise ReportError(_("Say what should be changed: the message is sent to the entity."))
     locked = _lock(report)
     _move(locked, S.CHANGES_REQUESTED, actor=actor, message=message)
     locked.changes_requested_message = message
+    locked.changes_due_at = due_at or deadlines.changes_due_default(locked.cycle)
     locked.save()
     delivery.changes_notice_create(report=locked, message=message)
     return locked

@@ -5,6 +5,7 @@ finding their task whatever module defines it.
 """
 
 from .compilation.tasks import compilations_sweep_task, compile_reports_task
+from .deadlines import reminders_send_task
 from .delivery.tasks import deliveries_sweep, render_pdf, send_email
 from .housekeeping import retention_apply_task, sessions_clear_task
 
@@ -12,6 +13,7 @@ __all__ = [
     "compilations_sweep_task",
     "compile_reports_task",
     "deliveries_sweep",
+    "reminders_send_task",
     "render_pdf",
     "retention_apply_task",
     "send_email",

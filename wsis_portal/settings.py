@@ -355,6 +355,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
         "options": {"expires": 82800},
     },
+    # Deadline reminders at each cycle's reminder days (reports/deadlines.py): hourly, each one once.
+    "reminders-send": {
+        "task": "reports.reminders_send",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 
 # --- Retention -------------------------------------------------------------------------

@@ -48,7 +48,7 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from .. import audit, selectors, services
+from .. import audit, deadlines, selectors, services
 from ..annex import NARRATIVE_FIELDS
 from ..delivery.runner import delivery_retry
 from ..document import diff, rendering, snapshot
@@ -387,6 +387,28 @@ class RequestChangesForm(forms.Form):
         strip=True,
         help_text=gettext_lazy("E-mailed to the entity's members and shown on their workspace."),
     )
+    # The entity may resubmit until the end of this day (the cycle's time zone), whatever the late rule.
+    due_date = forms.DateField(
+        label=gettext_lazy("Answer by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy(
+            "The entity can submit again until the end of this day (the cycle's time zone), even after "
+            "the deadline. Shown on its workspace and in the e-mail."
+        ),
+    )
+
+
+class ExtensionForm(forms.Form):
+    """A later deadline for one entity (the end of the chosen day in the cycle's time zone)."""
+
+    until = forms.DateField(
+        label=gettext_lazy("Extend this entity's deadline to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("End of that day in the cycle's time zone. Empty: no extension."),
+    )
+    note = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False, strip=True)
 
 
 # --- The report admin ----------------------------------------------------------------------
@@ -425,7 +447,7 @@ class ReportAdmin(admin.ModelAdmin):
     list_per_page = 25
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    actions = ["start_review", "accept", "compile_selected"]
+    actions = ["start_review", "accept", "compile_selected", "chase"]
     change_list_template = "admin/reports/report/change_list.html"
 
     # Reports are created by their entities, never in admin.
@@ -562,6 +584,7 @@ class ReportAdmin(admin.ModelAdmin):
                 name=f"{prefix}_request_changes",
             ),
             path("<path:object_id>/diff/", wrap(self.diff_view), name=f"{prefix}_diff"),
+            path("<path:object_id>/extension/", wrap(self.extension_view), name=f"{prefix}_extension"),
             path(
                 "<path:object_id>/deliveries/<int:delivery_id>/retry/",
                 wrap(self.retry_delivery_view),
@@ -600,7 +623,12 @@ class ReportAdmin(admin.ModelAdmin):
         return self._report_page(request, report)
 
     def _report_page(
-        self, request: HttpRequest, report: Report, *, changes_form: RequestChangesForm | None = None
+        self,
+        request: HttpRequest,
+        report: Report,
+        *,
+        changes_form: RequestChangesForm | None = None,
+        extension_form: ExtensionForm | None = None,
     ) -> TemplateResponse:
         lines = list(ActionLine.objects.in_template_order())
         submissions = list(selectors.report_submissions(report=report))
@@ -649,7 +677,23 @@ class ReportAdmin(admin.ModelAdmin):
             "can_retry": can_review,
             "moves": moves if can_review else [],
             "can_request_changes": can_review and S.CHANGES_REQUESTED in allowed,
-            "changes_form": changes_form or RequestChangesForm(),
+            "changes_form": changes_form
+            or RequestChangesForm(
+                initial={
+                    "due_date": timezone.localdate(
+                        deadlines.changes_due_default(report.cycle), deadlines.cycle_zone(report.cycle)
+                    )
+                }
+            ),
+            "deadline": deadlines.deadline_state(report=report),
+            "extension_form": extension_form
+            or ExtensionForm(
+                initial={
+                    "until": report.deadline_extended_to
+                    and timezone.localdate(report.deadline_extended_to, deadlines.cycle_zone(report.cycle)),
+                    "note": report.extension_note,
+                }
+            ),
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/reports/report/review.html", context)
@@ -696,10 +740,19 @@ class ReportAdmin(admin.ModelAdmin):
         report = self._report_or_404(request, object_id)
         form = RequestChangesForm(request.POST)
         form.is_valid()
+        due_date = form.cleaned_data.get("due_date")
+        due_at = deadlines.end_of_day(report.cycle, due_date) if due_date else None
+        if due_at is not None and due_at <= timezone.now():
+            form.add_error("due_date", _("Choose a day that has not passed yet."))
+        if form.has_error("due_date"):
+            return self._report_page(request, report, changes_form=form)
         from_status = report.status
         try:
             services.report_request_changes(
-                report=report, actor=staff_user(request), message=form.cleaned_data.get("message", "")
+                report=report,
+                actor=staff_user(request),
+                message=form.cleaned_data.get("message", ""),
+                due_at=due_at,
             )
         except IllegalTransition as error:
             messages.error(request, str(error))
@@ -720,6 +773,43 @@ class ReportAdmin(admin.ModelAdmin):
             _("Changes requested from “%(entity)s”; the entity's members are told by e-mail.")
             % {"entity": report.entity},
         )
+        return redirect(self._page_url(report))
+
+    def extension_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Grant (or take back) one entity's extension of the deadline; a review decision in the log."""
+        if request.method != "POST":
+            return redirect(self._page_url(self._report_or_404(request, object_id)))
+        self._require_review(request)
+        report = self._report_or_404(request, object_id)
+        form = ExtensionForm(request.POST)
+        if not form.is_valid():
+            return self._report_page(request, report, extension_form=form)
+        day = form.cleaned_data.get("until")
+        until = deadlines.end_of_day(report.cycle, day) if day else None
+        try:
+            extended = deadlines.report_extend_deadline(
+                report=report, until=until, note=form.cleaned_data.get("note", "")
+            )
+        except ReportError as error:
+            form.add_error("until", str(error))
+            return self._report_page(request, report, extension_form=form)
+        audit.record(
+            request,
+            SecurityEvent.Kind.REVIEW,
+            obj=report,
+            extension=until.isoformat() if until else None,
+            note=extended.extension_note,
+        )
+        if until is None:
+            text = _("“%(entity)s” has no extension: the cycle's deadline applies.") % {
+                "entity": report.entity
+            }
+        else:
+            text = _("“%(entity)s” may submit until %(deadline)s.") % {
+                "entity": report.entity,
+                "deadline": deadlines.moment(report.cycle, until).text,
+            }
+        messages.success(request, text)
         return redirect(self._page_url(report))
 
     def _bulk_move(self, request: HttpRequest, queryset: QuerySet[Report], to_status: str) -> None:
@@ -774,6 +864,44 @@ class ReportAdmin(admin.ModelAdmin):
         # The selection can be thousands of ids: kept in the session, not in the URL.
         request.session["compilation_report_ids"] = list(queryset.values_list("pk", flat=True))
         return redirect(reverse("admin:reports_compilation_add") + "?selected=1")
+
+    @admin.action(
+        description=gettext_lazy("Send the selected entities a reminder of the deadline now"),
+        permissions=["review"],
+    )
+    def chase(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        """A reminder now to the owners and editors of each selected report still open (a draft or
+        with changes requested), in the report's language; the others are skipped and counted."""
+        sent, skipped = 0, 0
+        actor = staff_user(request)
+        ids = list(queryset.order_by().values_list("pk", flat=True))
+        for report in Report.objects.filter(pk__in=ids).select_related("entity", "cycle").defer(*LONG_FIELDS):
+            if deadlines.report_chase(report=report, actor=actor) is None:
+                skipped += 1
+            else:
+                sent += 1
+        if sent:
+            self.message_user(
+                request,
+                ngettext(
+                    "A reminder is on its way to %(n)d entity.",
+                    "Reminders are on their way to %(n)d entities.",
+                    sent,
+                )
+                % {"n": sent},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d report skipped: already submitted, or nobody in the entity to tell.",
+                    "%(n)d reports skipped: already submitted, or nobody in the entity to tell.",
+                    skipped,
+                )
+                % {"n": skipped},
+                messages.WARNING,
+            )
 
     def has_compile_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("reports.add_compilation")
@@ -1054,10 +1182,84 @@ class FollowUpContactAdmin(ReportChildAdmin):
     search_fields = ["name", "email", "report__entity__name"]
 
 
+class TimeZoneField(forms.ChoiceField):
+    """An IANA time zone, chosen from the list and checked with zoneinfo."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=lambda: [(name, name) for name in deadlines.time_zone_names()], **kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if deadlines.zone_get(value) is None:
+            raise forms.ValidationError(
+                _("“%(value)s” is not a time zone (e.g. Europe/Zurich).") % {"value": value}
+            )
+
+
+class ReminderDaysField(forms.CharField):
+    """The cycle's reminder days, typed as whole numbers separated by commas: days before the
+    deadline, or after it when negative."""
+
+    MAX_DAYS = 366
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            gettext_lazy(
+                "Whole numbers of days, separated by commas, e.g. 14, 7, 1, -1: reminders that many days "
+                "before the deadline; a negative number is days after it (sent only to reports started "
+                "and not submitted). Empty: no reminders."
+            ),
+        )
+        super().__init__(required=False, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(day) for day in value)
+        return value
+
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
+        if isinstance(value, list):
+            return value
+        days: set[int] = set()
+        for part in str(value or "").replace(";", ",").split(","):
+            part = part.strip().replace("\u2212", "-")
+            if not part:
+                continue
+            try:
+                day = int(part)
+            except ValueError:
+                raise forms.ValidationError(
+                    _(
+                        "“%(value)s” is not a whole number of days. Type numbers separated by commas, "
+                        "e.g. 14, 7, 1, -1."
+                    )
+                    % {"value": part}
+                ) from None
+            if abs(day) > self.MAX_DAYS:
+                raise forms.ValidationError(
+                    _(
+                        "%(value)d days is more than a year; reminders can be up to %(max)d days before "
+                        "or after the deadline."
+                    )
+                    % {"value": day, "max": self.MAX_DAYS}
+                )
+            days.add(day)
+        return sorted(days, reverse=True)
+
+
 @admin.register(ReportingCycle)
 class ReportingCycleAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "opens_at", "deadline", "late_policy"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
+        # The deadline's time zone from the IANA list; the reminder days typed as "14, 7, 1, -1".
+        if db_field.name == "time_zone":
+            return TimeZoneField(label=db_field.verbose_name, help_text=db_field.help_text)
+        if db_field.name == "reminder_offsets":
+            return ReminderDaysField(label=db_field.verbose_name)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Country)

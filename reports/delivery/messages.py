@@ -8,6 +8,7 @@ row), so a resend after a worker died mid-send is recognisably the same message.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -152,6 +153,31 @@ def notice_message(row: Delivery) -> EmailMultiAlternatives:
             "number": row.submission.number if row.submission else None,
             "workspace_url": _url("reports:workspace", report.pk),
             "secretariat_email": secretariat_address(report.cycle),
+            "changes_due_at": report.changes_due_at,
+            "time_zone": report.cycle.time_zone,
+        },
+        headers={"Message-ID": message_id(row)},
+    )
+
+
+def reminder_message(row: Delivery) -> EmailMultiAlternatives:
+    """A deadline reminder: the deadline in the cycle's time zone, named, and the workspace's link."""
+    report = _target(row, row.report)
+    due = datetime.fromisoformat(row.context["due"]) if row.context.get("due") else report.cycle.deadline
+    return message_build(
+        "reminder",
+        to=row.recipients,
+        context={
+            "entity": {"name": report.entity.name, "acronym": report.entity.acronym},
+            "cycle_name": report.cycle.name,
+            "due": due,
+            "time_zone": report.cycle.time_zone,
+            "passed": int(row.context.get("step", 0)) < 0,  # days before the due moment when decided
+            "refuses_late": report.cycle.late_policy == report.cycle.LatePolicy.REFUSE,
+            "changes_requested": report.status == report.Status.CHANGES_REQUESTED,
+            "chased": bool(row.context.get("chased")),
+            "workspace_url": _url("reports:workspace", report.pk),
+            "secretariat_email": secretariat_address(report.cycle),
         },
         headers={"Message-ID": message_id(row)},
     )
@@ -191,13 +217,14 @@ MESSAGES: dict[str, Callable[[Delivery], EmailMultiAlternatives]] = {
     K.NOTICE_EMAIL: notice_message,
     K.COMPILATION_EMAIL: compilation_message,
     K.INVITATION_EMAIL: invitation_message,
+    K.REMINDER_EMAIL: reminder_message,
 }
 
 
 def _language(row: Delivery) -> str:
     """The secretariat's e-mails (a submission, a compilation) in the portal's language; an
-    invitation in the language its sender used; the stakeholders' (receipt, changes requested)
-    in the language their report is written in."""
+    invitation in the language its sender used; the stakeholders' (receipt, changes requested,
+    deadline reminders) in the language their report is written in."""
     if row.kind == K.INVITATION_EMAIL:
         return row.context.get("language") or settings.LANGUAGE_CODE
     if row.kind != K.SECRETARIAT_EMAIL and row.report is not None:

@@ -7,6 +7,7 @@ after its commit.
 - changes requested (``services.report_request_changes``): the notice to every member;
 - a compilation built (``reports/compilation/build.py``): the e-mail to whoever asked for it;
 - an invitation (``reports/web/invitations.py``): its e-mail.
+- a deadline reminder (``reports/deadlines.py``): one e-mail to the entity's owners and editors.
 
 A broker outage only logs a warning: the request never waits more than the short publish timeout
 and never fails; the row stays ``queued`` and the sweeper hands it over later.
@@ -16,13 +17,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Compilation, Delivery, Invitation, Membership, Report, ReportingCycle, Submission
+from ..models import (
+    Compilation,
+    Delivery,
+    Invitation,
+    Membership,
+    Reminder,
+    Report,
+    ReportingCycle,
+    Submission,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +138,32 @@ def invitation_email_create(*, invitation: Invitation, token: str, language: str
         kind=K.INVITATION_EMAIL,
         recipients=[invitation.email],
         context={"token": token, "language": language},
+        enqueued_at=timezone.now(),
+    )
+    deliveries_enqueue_on_commit([row])
+    return row
+
+
+def entity_member_emails(report: Report) -> list[str]:
+    """The addresses of the report's entity's owners and editors, owners first."""
+    return _member_emails(report)
+
+
+def reminder_email_create(*, report: Report, reminder: Reminder, due: datetime) -> Delivery:
+    """The e-mail of a deadline reminder (scheduled or chased by the Secretariat) to its recipients;
+    ``due`` is when submitting stops being on time for this report (``deadlines.submission_due``).
+
+    Call inside the transaction that records the ``Reminder`` (``reports/deadlines.py``)."""
+    row = Delivery.objects.create(
+        report=report,
+        kind=K.REMINDER_EMAIL,
+        recipients=list(reminder.recipients),
+        context={
+            "reminder": reminder.pk,
+            "step": reminder.step,
+            "chased": reminder.chased_by_id is not None,
+            "due": due.isoformat(),
+        },
         enqueued_at=timezone.now(),
     )
     deliveries_enqueue_on_commit([row])

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from action_lines.models import ActionLine
 from wsis_portal import limits
 
-from .. import annex, audit, selectors, services
+from .. import annex, audit, deadlines, selectors, services
 from ..document import snapshot
 from ..document.rendering import document_context
 from ..errors import EditConflict, MembershipError, NotEditable, SubmissionRefused
@@ -112,6 +112,8 @@ def _workspace_context(request: HttpRequest, report: Report, *, current_key: str
         "entities": entities,
         "current_key": current_key,
         "editable": report.is_editable_by_stakeholders,
+        # The entity's deadline in the cycle's time zone, and whether it can still submit.
+        "deadline": deadlines.deadline_state(report=report),
     }
 
 
@@ -696,6 +698,7 @@ def submit(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
         messages.info(request, _("This report has already been submitted; here it is."))
         return redirect("reports:submitted", report_id=report.pk)
     form = forms.SubmitForm(request.POST if request.method == "POST" else None)
+    refused_now = False
     if request.method == "POST" and form.is_valid():
         try:
             submission = services.report_submit(report=report, user=request.user)
@@ -709,7 +712,9 @@ def submit(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
             )
             return redirect("reports:submitted", report_id=report.pk)
         except SubmissionRefused as error:
-            form.add_error(None, str(error))
+            refused_now = True
+            if not deadlines.deadline_state(report=report).refused:  # the deadline's message is shown once
+                form.add_error(None, str(error))
         else:
             text = _("Your report is submitted: submission no. %(number)d, %(date)s.") % {
                 "number": submission.number,
@@ -724,11 +729,10 @@ def submit(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
         {
             "form": form,
             "missing": selectors.report_missing_items(report=report),
-            "past_deadline": report.cycle.is_past_deadline(),
-            "refuses_late": report.cycle.late_policy == report.cycle.LatePolicy.REFUSE,
         }
     )
-    return render(request, "reports/submit.html", context, status=400 if form.errors else 200)
+    status = 400 if form.errors or refused_now else 200
+    return render(request, "reports/submit.html", context, status=status)
 
 
 @login_required
