@@ -13,11 +13,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from action_lines.models import ActionLine
 
 from . import text
-from .annex import SECTIONS, Kind
+from .annex import SECTIONS, SECTIONS_BY_KEY, Kind
 from .models import (
     ActionLineProgress,
     Delivery,
@@ -107,6 +108,19 @@ def _line_state(row: ActionLineProgress | None) -> str:
     return _text_state(list(row.answers))
 
 
+def _sub_lines_addressed(rows: dict[int, ActionLineProgress], sub_lines: list[ActionLine]) -> list[bool]:
+    return [rows[sub.pk].is_addressed if sub.pk in rows else False for sub in sub_lines]
+
+
+def _parent_state(row: ActionLineProgress | None, sub_lines_addressed: list[bool]) -> str:
+    """A line with sub-lines (C7): complete once any sub-line is addressed, whatever its own
+    answers or mark (``text.is_addressed_with_sub_lines``); otherwise like any line."""
+    own = _line_state(row)
+    if any(sub_lines_addressed) and own in {NOT_STARTED, NOT_APPLICABLE}:
+        return COMPLETE
+    return own
+
+
 def _contact_complete(contact: FollowUpContact | None) -> bool:
     if contact is None or not contact.name.strip() or not contact.email.strip():
         return False
@@ -141,6 +155,12 @@ def report_outline(*, report: Report) -> list[OutlineItem]:
                 else:
                     by_parent[line.pk] = child
                     item.children.append(child)
+            for line in lines:
+                if line.pk in by_parent and by_parent[line.pk].children:
+                    subs = [sub for sub in lines if sub.parent_id == line.pk]
+                    by_parent[line.pk].state = _parent_state(
+                        rows.get(line.pk), _sub_lines_addressed(rows, subs)
+                    )
             states = [c.state for c in item.children] + [g.state for c in item.children for g in c.children]
             item.state = _combine(states)
         elif spec.kind is Kind.CONTACT:
@@ -195,27 +215,145 @@ def outline_progress(outline: list[OutlineItem]) -> int:
     return round(100 * done / len(leaves)) if leaves else 0
 
 
-def report_missing_items(*, report: Report) -> list[Missing]:
-    """What must be there before the report can be submitted: the executive summary; every
-    Action Line (C7's sub-lines included) with at least one answer or marked not applicable; a
-    follow-up contact with a name and a valid e-mail address."""
-    missing: list[Missing] = []
-    if not report.executive_summary.strip():
-        missing.append(Missing("executive-summary", _("I. Executive Summary is empty")))
+def cycle_required_sections(cycle: ReportingCycle) -> list[str]:
+    """The keys of the sections ``cycle`` requires, in template order (unknown keys ignored)."""
+    wanted = set(cycle.required_sections or ())
+    return [spec.key for spec in SECTIONS if spec.key in wanted]
+
+
+def lines_open(*, report: Report) -> list[ActionLine]:
+    """The Action Lines and C7 sub-lines neither addressed nor marked not applicable, in template
+    order. C7 is addressed by any of its sub-lines (its own answers are then not needed, and a
+    "not applicable" mark on it is ignored); each sub-line is answered or marked on its own."""
+    lines = list(ActionLine.objects.in_template_order())
     rows = {p.action_line_id: p for p in ActionLineProgress.objects.filter(report=report)}
-    for line in ActionLine.objects.in_template_order():
-        if _line_state(rows.get(line.pk)) == NOT_STARTED:
-            missing.append(
-                Missing(
-                    f"line-{line.code}",
-                    _("%(line)s: fill it in or mark it not applicable") % {"line": line.label},
+    open_lines = []
+    for line in lines:
+        subs = [sub for sub in lines if sub.parent_id == line.pk]
+        state = _parent_state(rows.get(line.pk), _sub_lines_addressed(rows, subs))
+        if state == NOT_STARTED:
+            open_lines.append(line)
+    return open_lines
+
+
+def report_missing_items(*, report: Report) -> list[Missing]:
+    """What must be there before the report can be submitted, per the sections its cycle requires
+    (``ReportingCycle.required_sections``): I, V and VI answered; each of III's three questions
+    answered (the template asks all three, and the document would print "No answer given" under
+    an empty one); IV's narrative; every Action Line (C7's sub-lines included) addressed or marked
+    not applicable — one entry for all of them, ``action-lines``, which links to the page that marks
+    lines not applicable in bulk; a follow-up contact with a name and a valid e-mail address."""
+    missing: list[Missing] = []
+    for key in cycle_required_sections(report.cycle):
+        spec = SECTIONS_BY_KEY[key]
+        if spec.kind is Kind.ACTION_LINES:
+            count = len(lines_open(report=report))
+            if count:
+                missing.append(
+                    Missing(
+                        spec.key,
+                        ngettext(
+                            "%(number)s: %(count)d Action Line still to fill in or mark not applicable",
+                            "%(number)s: %(count)d Action Lines still to fill in or mark not applicable",
+                            count,
+                        )
+                        % {"number": spec.number, "count": count},
+                    )
                 )
-            )
-    if not _contact_complete(FollowUpContact.objects.filter(report=report).first()):
-        missing.append(
-            Missing("contact", _("WSIS follow-up contact: a name and a valid e-mail address are needed"))
-        )
+        elif spec.kind is Kind.CONTACT:
+            if not _contact_complete(FollowUpContact.objects.filter(report=report).first()):
+                missing.append(
+                    Missing(
+                        spec.key,
+                        _("WSIS follow-up contact: a name and a valid e-mail address are needed"),
+                    )
+                )
+        elif len(spec.questions) > 1:
+            for question in spec.questions:
+                if text.is_blank(getattr(report, question.name)):
+                    missing.append(
+                        Missing(
+                            spec.key,
+                            _("%(section)s: %(question)s is empty")
+                            % {"section": spec.heading, "question": question.heading},
+                        )
+                    )
+        elif any(text.is_blank(getattr(report, name)) for name in spec.field_names):
+            missing.append(Missing(spec.key, _("%(section)s is empty") % {"section": spec.heading}))
     return missing
+
+
+# --- Not applicable in bulk --------------------------------------------------------------
+
+ANSWERED = "answered"
+ANSWERED_IN_SUB_LINES = "answered_in_sub_lines"
+LINE_CHOICE_LABELS = {
+    ANSWERED: _("Answered"),
+    ANSWERED_IN_SUB_LINES: _("Answered in its sub-lines"),
+    NOT_APPLICABLE: _("Not applicable"),
+    NOT_STARTED: _("Not started"),
+}
+
+
+@dataclass
+class LineChoice:
+    """One Action Line on the page that marks lines not applicable in bulk."""
+
+    line: ActionLine
+    state: str
+    version: int
+    not_applicable: bool  # the mark as stored
+    # Why the line cannot be marked here ("" when it can).
+    locked_reason: StrOrPromise = ""
+    kept_answers: bool = False  # marked, with answers that come back when unmarked
+    checked: bool = False  # what the page's checkbox shows (the page sets it)
+    sub_lines: list[LineChoice] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"line-{self.line.code}"
+
+    @property
+    def state_label(self) -> StrOrPromise:
+        return LINE_CHOICE_LABELS[self.state]
+
+
+def report_line_choices(*, report: Report) -> list[LineChoice]:
+    """Every Action Line with its state and section version, C7's sub-lines nested (2 queries)."""
+    lines = list(ActionLine.objects.in_template_order())
+    rows = {p.action_line_id: p for p in ActionLineProgress.objects.filter(report=report)}
+    top: list[LineChoice] = []
+    by_pk: dict[int, LineChoice] = {}
+    for line in lines:
+        row = rows.get(line.pk)
+        has_answers = bool(row) and any(not text.is_blank(a) for a in row.answers)  # type: ignore[union-attr]
+        marked = bool(row and row.not_applicable)
+        subs = _sub_lines_addressed(rows, [sub for sub in lines if sub.parent_id == line.pk])
+        choice = LineChoice(
+            line=line,
+            state=NOT_STARTED,
+            version=int((report.section_versions.get(f"line-{line.code}") or {}).get("v", 0)),
+            not_applicable=marked,
+        )
+        if any(subs):
+            choice.state = ANSWERED_IN_SUB_LINES if not (has_answers and not marked) else ANSWERED
+            choice.locked_reason = _(
+                "Its sub-lines have answers, so it applies to your entity and counts as addressed."
+            )
+        elif marked:
+            choice.state = NOT_APPLICABLE
+            choice.kept_answers = has_answers
+        elif has_answers:
+            choice.state = ANSWERED
+            choice.locked_reason = _(
+                "It has answers: open it to read them before you mark it not applicable here."
+            )
+        if line.parent_id and line.parent_id in by_pk:
+            by_pk[line.parent_id].sub_lines.append(choice)
+        else:
+            by_pk[line.pk] = choice
+            top.append(choice)
+    return top
 
 
 # --- The stakeholder workspace ---------------------------------------------------------

@@ -288,7 +288,15 @@ def _write_contact(report: Report, data: dict[str, Any]) -> None:
 
 
 def _lines_covered(report: Report) -> int:
-    return ActionLineProgress.objects.filter(LINE_ADDRESSED, report=report).count()
+    """How many Action Lines and C7 sub-lines the report addresses (at most 19): each addressed
+    row, plus C7 once when only its sub-lines are (``text.is_addressed_with_sub_lines``)."""
+    rows = ActionLineProgress.objects.filter(LINE_ADDRESSED, report=report)
+    covered = set()
+    for line_id, parent_id in rows.values_list("action_line_id", "action_line__parent_id"):
+        covered.add(line_id)
+        if parent_id is not None:
+            covered.add(parent_id)
+    return len(covered)
 
 
 @transaction.atomic
@@ -488,6 +496,89 @@ def report_mark_line_not_applicable(
         raise ValueError(f"not an Action Line section: {key}")
     data = {**report_section_values(report=report, key=key), "not_applicable": bool(not_applicable)}
     return report_save_section(report=report, key=key, data=data, base_version=base_version, user=user)
+
+
+@transaction.atomic
+def report_lines_set_not_applicable(
+    *,
+    report: Report,
+    marked: set[str] | frozenset[str],
+    base_versions: dict[str, int],
+    user: User,
+    at: datetime | None = None,
+) -> list[str]:
+    """Mark Action Lines not applicable, and others applicable again, in one save (the page that
+    lists every line with a checkbox). ``base_versions`` holds, per line code on the page, the
+    version of its section (``line-<CODE>``) the page was loaded with; each of these lines ends up
+    marked if its code is in ``marked`` and unmarked otherwise. Returns the codes that changed.
+
+    All or nothing: if a colleague saved one of the lines to change since the page was loaded,
+    nothing is written and ``EditConflict`` (``section_key`` "action-lines", ``theirs`` and
+    ``yours`` by code) names them. A line with answers cannot be marked here, nor C7 while one of
+    its sub-lines is addressed (the mark would contradict them): ``ReportError`` names them.
+    Answers are never erased: a line marked and unmarked again gets them back."""
+    locked = _lock(report)
+    if not locked.is_editable_by_stakeholders:
+        raise NotEditable(_("This report has been submitted and can no longer be changed."))
+    lines = {line.code: line for line in ActionLine.objects.in_template_order()}
+    rows = {row.action_line_id: row for row in ActionLineProgress.objects.filter(report=locked)}
+    changes: dict[str, bool] = {}
+    stale: dict[str, bool] = {}
+    refused: list[str] = []
+    for code, base_version in base_versions.items():
+        line = lines.get(code)
+        if line is None:
+            continue
+        row = rows.get(line.pk)
+        wanted = code in marked
+        if wanted == bool(row and row.not_applicable):
+            continue
+        state = _section_state(locked, section_key_for_line(line))
+        if int(base_version) != int(state.get("v", 0)):
+            stale[code] = bool(row and row.not_applicable)
+            continue
+        if wanted:
+            answered = row is not None and any(not text.is_blank(a) for a in row.answers)
+            subs = [rows[sub.pk].is_addressed for sub in lines.values() if sub.parent_id == line.pk and sub.pk in rows]
+            if answered or any(subs):
+                refused.append(line.label)
+                continue
+        changes[code] = wanted
+    if stale:
+        first = _section_state(locked, section_key_for_line(lines[next(iter(stale))]))
+        raise EditConflict(
+            section_key="action-lines",
+            theirs=stale,
+            yours={code: code in marked for code in stale},
+            current_version=int(first.get("v", 0)),
+            saved_by=first.get("by", ""),
+            saved_at=first.get("at", ""),
+        )
+    if refused:
+        raise ReportError(
+            _(
+                "Nothing was saved. These lines have answers (for C7: answers in its sub-lines), so "
+                "they cannot be marked not applicable here: %(lines)s."
+            )
+            % {"lines": "; ".join(refused)}
+        )
+    if not changes:
+        return []
+    now = (at or timezone.now()).isoformat()
+    versions = dict(locked.section_versions)
+    for code, wanted in changes.items():
+        line = lines[code]
+        ActionLineProgress.objects.update_or_create(
+            report=locked, action_line=line, defaults={"not_applicable": wanted}
+        )
+        key = section_key_for_line(line)
+        previous = int(_section_state(locked, key).get("v", 0))
+        versions[key] = {"v": previous + 1, "by": getattr(user, "email", ""), "at": now}
+    locked.section_versions = versions
+    locked.lines_covered = _lines_covered(locked)
+    locked.version += 1
+    locked.save()
+    return list(changes)
 
 
 # --- Entities the Secretariat vouches for ---------------------------------------------------

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from itertools import accumulate
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -34,6 +34,7 @@ from ..models import (
     ReportingCycle,
     StakeholderType,
     Submission,
+    line_addressed,
 )
 
 S = Report.Status
@@ -144,9 +145,26 @@ def action_line_coverage(*, cycle: ReportingCycle) -> list[LineCoverage]:
 
     addressed = per_line(LINE_ADDRESSED)
     not_applicable = per_line(Q(not_applicable=True))
-    lines = ActionLine.objects.in_template_order().only(
-        "pk", "code", "number", "title", "short_title", "parent", "order"
+    lines = list(
+        ActionLine.objects.in_template_order().only(
+            "pk", "code", "number", "title", "short_title", "parent", "order"
+        )
     )
+    # A line with sub-lines (C7) is addressed by any of them, and its "not applicable" mark then
+    # does not hold (``models.line_addressed``): one query per such line.
+    for parent_id in {line.parent_id for line in lines if line.parent_id is not None}:
+        via_family = line_addressed(report=OuterRef("pk"), line=parent_id)
+        marked = Exists(
+            ActionLineProgress.objects.filter(
+                report=OuterRef("pk"), action_line_id=parent_id, not_applicable=True
+            )
+        )
+        counts = Report.objects.filter(cycle=cycle, status__in=SUBMITTED_STATUSES).aggregate(
+            addressed=Count("pk", filter=Q(via_family)),
+            not_applicable=Count("pk", filter=Q(marked) & ~Q(via_family)),
+        )
+        addressed[parent_id] = counts["addressed"]
+        not_applicable[parent_id] = counts["not_applicable"]
     return [LineCoverage(line, addressed.get(line.pk, 0), not_applicable.get(line.pk, 0)) for line in lines]
 
 
@@ -332,7 +350,10 @@ def dashboard_figures(data: DashboardData) -> dict[str, Figure]:
             [_("Action Line"), _("Reports addressing it"), _("Marked not applicable")],
             [(c.line.label, c.addressed, c.not_applicable) for c in data.coverage],
         ),
-        note=_("Submitted reports with an answer on the line; C7's sub-lines are indented."),
+        note=_(
+            "Submitted reports with an answer on the line (for C7: on C7 or any of its sub-lines); "
+            "C7's sub-lines are indented."
+        ),
     )
     return figures
 

@@ -49,7 +49,7 @@ from django.utils.translation import gettext as _
 from action_lines.models import ActionLine
 
 from .. import audit, deadlines, selectors, services
-from ..annex import NARRATIVE_FIELDS
+from ..annex import NARRATIVE_FIELDS, SECTIONS
 from ..delivery.runner import delivery_retry
 from ..document import diff, rendering, snapshot
 from ..errors import IllegalTransition, ReportError
@@ -1248,8 +1248,37 @@ class ReminderDaysField(forms.CharField):
         return sorted(days, reverse=True)
 
 
+def _section_choices() -> list[tuple[str, str]]:
+    return [(spec.key, spec.heading) for spec in SECTIONS]
+
+
+class ReportingCycleForm(forms.ModelForm):
+    # The sections a report needs before it can be submitted, ticked by their titles
+    # (``selectors.report_missing_items`` reads them).
+    required_sections = forms.MultipleChoiceField(
+        label=gettext_lazy("Required sections"),
+        choices=_section_choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=gettext_lazy(
+            "A report can be submitted once these are filled in. “Progress on WSIS Action Lines” "
+            "means every Action Line answered or marked not applicable; “Key Indicators of "
+            "Progress” its narrative; “Strategies and Policy Contributions” its three questions."
+        ),
+    )
+
+    class Meta:
+        model = ReportingCycle
+        fields = "__all__"
+
+    def clean_required_sections(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("required_sections") or ())
+        return [spec.key for spec in SECTIONS if spec.key in chosen]  # template order
+
+
 @admin.register(ReportingCycle)
 class ReportingCycleAdmin(admin.ModelAdmin):
+    form = ReportingCycleForm
     list_display = ["name", "slug", "opens_at", "deadline", "late_policy"]
     prepopulated_fields = {"slug": ["name"]}
 

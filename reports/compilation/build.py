@@ -241,10 +241,21 @@ def _plan_full(selection: Selection, subs: list[Submission]) -> list[Part]:
     return list(parts.values())
 
 
+def _covered(sub: Submission, parents: dict[str, str]) -> set[str]:
+    """The line codes a submission's PDF addresses, C7 included when any of its sub-lines is
+    (``text.is_addressed_with_sub_lines``; ``parents``: sub-line code → its line's code)."""
+    covered = set((sub.pdf_page_map or {}).get("covered", []))
+    return covered | {parents[code] for code in covered if code in parents}
+
+
 def _plan_action_lines(selection: Selection, subs: list[Submission]) -> list[Part]:
     wanted = set(_line_codes(selection.action_lines))
     parts: list[Part] = []
-    lines = ActionLine.objects.in_template_order().prefetch_related("facilitators__agency")
+    lines = list(
+        ActionLine.objects.in_template_order().select_related("parent").prefetch_related("facilitators__agency")
+    )
+    parents = {line.code: line.parent.code for line in lines if line.parent is not None}
+    covered_by_sub = {sub.pk: _covered(sub, parents) for sub in subs}
     for line in lines:
         if wanted and line.code not in wanted:
             continue
@@ -258,7 +269,7 @@ def _plan_action_lines(selection: Selection, subs: list[Submission]) -> list[Par
         for sub in subs:
             page_map = sub.pdf_page_map or {}
             pages = page_map.get("lines", {}).get(line.code)
-            if pages and line.code in page_map.get("covered", []):
+            if pages and line.code in covered_by_sub[sub.pk]:
                 part.runs.append((sub, pages[0], pages[1]))
         part.subtitle = ngettext("%(count)d contribution", "%(count)d contributions", len(part.runs)) % {
             "count": len(part.runs)
@@ -286,7 +297,10 @@ def key_figures(subs: list[Submission], selection: Selection) -> dict[str, Any]:
     """Counts by stakeholder type, region and Action Line coverage, with their charts."""
     by_type = Counter(s.report.entity.stakeholder_type for s in subs)
     by_region = Counter(s.report.entity.country.region_id for s in subs)
-    covered = Counter(code for s in subs for code in (s.pdf_page_map or {}).get("covered", []))
+    parents = dict(
+        ActionLine.objects.filter(parent__isnull=False).values_list("code", "parent__code")
+    )
+    covered = Counter(code for s in subs for code in _covered(s, parents))
     type_rows = [(str(label), by_type.get(value, 0)) for value, label in StakeholderType.choices]
     region_rows = [(r.name, by_region.get(r.code, 0)) for r in Region.objects.order_by("order")]
     line_rows = [

@@ -74,15 +74,32 @@ def _pdf_attachment(submission: Submission) -> tuple[str, bytes, str]:
 def submission_summary(submission: Submission) -> dict[str, Any]:
     """What the secretariat reads first: who, where, which submission, which Action Lines."""
     doc = submission.content
-    labels = {line.code: line.label for line in ActionLine.objects.all()}
-    covered, not_applicable = [], []
-    for row in doc.get("action_lines", []):
-        label = labels.get(row["code"], row["code"])
-        if row.get("not_applicable"):
-            not_applicable.append(label)
-        elif text.is_addressed(
-            not_applicable=False,
+    lines = list(ActionLine.objects.select_related("parent").order_by("order"))
+    labels = {line.code: line.label for line in lines}
+    parents = {line.code: line.parent.code for line in lines if line.parent is not None}
+    rows = doc.get("action_lines", [])
+
+    def addressed(row: dict[str, Any]) -> bool:
+        return text.is_addressed(
+            not_applicable=bool(row.get("not_applicable")),
             answers=(row.get(name) for name in ("achievements", "challenges", "future_priorities")),
+        )
+
+    # C7 is addressed by any of its sub-lines (its own mark then does not hold).
+    sub_lines: dict[str, list[bool]] = {}
+    for row in rows:
+        if row["code"] in parents:
+            sub_lines.setdefault(parents[row["code"]], []).append(addressed(row))
+    covered, not_applicable = [], []
+    for row in rows:
+        label = labels.get(row["code"], row["code"])
+        subs = sub_lines.get(row["code"], [])
+        if text.is_not_applicable(not_applicable=bool(row.get("not_applicable")), sub_lines=subs):
+            not_applicable.append(label)
+        elif text.is_addressed_with_sub_lines(
+            not_applicable=bool(row.get("not_applicable")),
+            answers=(row.get(name) for name in ("achievements", "challenges", "future_priorities")),
+            sub_lines=subs,
         ):
             covered.append(label)
     return {

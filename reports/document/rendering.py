@@ -47,6 +47,26 @@ class LinePart:
             and all(text.is_blank(t) for _q, t in self.answers)
         )
 
+    @property
+    def is_addressed(self) -> bool:
+        """Addressed, its sub-lines counting for it (``text.is_addressed_with_sub_lines``)."""
+        return text.is_addressed_with_sub_lines(
+            not_applicable=self.not_applicable,
+            answers=(t for _q, t in self.answers),
+            sub_lines=(sub.is_addressed for sub in self.sub_lines),
+        )
+
+    @property
+    def answered_in_sub_lines(self) -> bool:
+        """C7 with an answered sub-line: its "not applicable" mark, if any, does not hold."""
+        return any(sub.is_addressed for sub in self.sub_lines)
+
+    @property
+    def shows_not_applicable(self) -> bool:
+        return text.is_not_applicable(
+            not_applicable=self.not_applicable, sub_lines=(sub.is_addressed for sub in self.sub_lines)
+        )
+
 
 @dataclass
 class SectionPart:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, downloads, views
+from . import account, bulk, downloads, views
 
 app_name = "reports"
 
@@ -27,6 +27,11 @@ urlpatterns = [
         "reports/<int:report_id>/sections/<str:key>/not-applicable/",
         views.line_not_applicable,
         name="line_not_applicable",
+    ),
+    path(
+        "reports/<int:report_id>/lines/not-applicable/",
+        bulk.lines_not_applicable,
+        name="lines_not_applicable",
     ),
     path("reports/<int:report_id>/preview/", views.preview, name="preview"),
     path("reports/<int:report_id>/submit/", views.submit, name="submit"),

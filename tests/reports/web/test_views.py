@@ -18,6 +18,7 @@ from reports import annex, selectors, services
 from reports.models import Membership, Report, ReportingCycle, Submission
 from reports.web import forms
 from tests import factories
+from tests.conftest import fill_narratives
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,7 @@ def complete(report, user):
         base_version=0,
         user=user,
     )
+    fill_narratives(report, user)
     report.refresh_from_db()
     return report
 
@@ -510,8 +512,10 @@ def test_kept_text_is_only_shown_in_the_browser_that_typed_it(client, owner, rep
 
 def test_submit_page_lists_what_is_missing_with_links(member, report):
     page = text_of(member.get(reverse("reports:submit", kwargs={"report_id": report.pk})))
-    assert "C7. E-Health: fill it in or mark it not applicable" in page
-    assert f'href="{section_url(report, "line-C7.HEALTH")}"' in page
+    assert "II: 19 Action Lines still to fill in or mark not applicable" in page
+    bulk = reverse("reports:lines_not_applicable", kwargs={"report_id": report.pk})
+    assert f'href="{bulk}"' in page
+    assert f'href="{section_url(report, "strategies")}"' in page
     assert f'href="{section_url(report, "contact")}"' in page
     assert 'name="confirm"' not in page
 

@@ -13,6 +13,7 @@ from action_lines.models import ActionLine
 from reports import services
 from reports.models import Report, Submission
 from tests import factories
+from tests.conftest import fill_narratives
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,6 +29,7 @@ def test_two_simultaneous_submit_posts_make_one_submission(reference_data):
     services.report_save_section(
         report=report, key="contact", data={"name": "A", "email": "a@example.org"}, base_version=0, user=owner
     )
+    fill_narratives(report, owner)
     url = reverse("reports:submit", kwargs={"report_id": report.pk})
     clients = [Client(), Client()]
     for client in clients:
