@@ -276,3 +276,12 @@ def test_the_database_cache_counts_for_every_process(settings):
     ]
     allowed = [int(p.communicate(timeout=120)[0].strip()) for p in processes]
     assert sum(allowed) == 10, allowed  # "10/h/key": ten in all, however the two processes shared them
+
+
+def test_addresses_of_one_ipv6_network_count_as_one(client, person):
+    seen = [
+        outcome(login(client, person.email, "wrong", REMOTE_ADDR=f"2001:db8:1:2::{n:x}")) for n in range(6)
+    ]
+    assert seen == ["wrong"] * 5 + ["locked"]
+    other_network = login(client, person.email, factories.PASSWORD, REMOTE_ADDR="2001:db8:9:9::1")
+    assert outcome(other_network) == "in"

@@ -38,6 +38,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
 from allauth.core.internal.httpkit import clean_client_ip
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -104,14 +105,18 @@ class AccountAdapter(DefaultAccountAdapter):
         """allauth's (``ALLAUTH_TRUSTED_PROXY_COUNT`` hops of X-Forwarded-For trusted), except that
         a request that did not come from a trusted proxy's address has its X-Forwarded-For ignored."""
         remote = request.META.get("REMOTE_ADDR", "")
-        if not _trusted_proxy(remote):
-            return clean_client_ip(remote) or super().get_client_ip(request)
-        return super().get_client_ip(request)
+        if _trusted_proxy(remote):
+            return super().get_client_ip(request)
+        ip = clean_client_ip(remote)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")  # as allauth's
+        return ip
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         """The account and the client address, without allauth's site (the Host header): the key of
-        ``login_failed``, and what a password reset clears."""
-        return f"{_login_of(credentials)}|{self.get_client_ip(request)}"
+        ``login_failed``, and what a password reset clears. An IPv6 address counts by its network
+        (``ALLAUTH_RATE_LIMIT_IPV6_PREFIX``, /64), as allauth's per-address limits do."""
+        return f"{_login_of(credentials)}|{ratelimit.truncate_ip(self.get_client_ip(request))}"
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         login = _login_of(credentials)
