@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from reports.models import Entity, SecurityEvent, Submission
+from reports.models import Compilation, Entity, SecurityEvent, Submission
 from reports.permissions import secretariat_group_ensure
 from tests import factories
 from tests.accounts import staff_client
@@ -220,6 +220,22 @@ def test_too_many_compilations_are_refused_next_to_the_form(client, cycle):
     page = response.content.decode()
     assert escape(limits.limit_message("compilation")) in page
     assert re.search(r'<input[^>]*value="cis"[^>]*checked', page)  # the choices stay ticked
+    assert SecurityEvent.objects.get(kind=SecurityEvent.Kind.RATE_LIMITED).detail == {"limit": "compilation"}
+
+
+def test_a_compilations_download_is_recorded_and_limited(client, cycle, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.PORTAL_RATE_LIMITS = {**settings.PORTAL_RATE_LIMITS, "download": "1/m/user"}
+    staff = factories.UserFactory.create(email="reviewer@wsis.example.org", is_staff=True)
+    staff.groups.add(secretariat_group_ensure())
+    staff_client(client, staff)
+    job = Compilation.objects.create(cycle=cycle, status=Compilation.Status.DONE, requested_by=staff)
+    job.file.save("all.pdf", ContentFile(b"%PDF-1.7\n%%EOF\n"))
+    url = reverse("admin:reports_compilation_download", args=[job.pk])
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 429
+    (event,) = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.DOWNLOAD)
+    assert (event.object_type, event.object_id, event.actor) == ("compilation", str(job.pk), staff)
 
 
 # --- The database cache, shared by several processes ---------------------------------------------
