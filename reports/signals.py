@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
+from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth import signals as auth_signals
+from django.db.models.signals import post_delete
 
 from . import audit
 from .models import SecurityEvent
@@ -106,6 +109,14 @@ def authentication_failed(
     )
 
 
+def account_deleted(sender: Any, instance: AbstractBaseUser, **kwargs: Any) -> None:
+    """Rows written while the account was being deleted (the model history of its memberships,
+    deleted just before it) name it as their actor after Django has set the older rows' actor to
+    null: they keep the actor's e-mail and lose the link, as the older rows do."""
+    LogEntry.objects.filter(actor_id=instance.pk).update(actor=None)
+    SecurityEvent.objects.filter(actor_id=instance.pk).update(actor=None)
+
+
 def connect() -> None:
     """Connect the receivers (``ReportsConfig.ready``); dispatch uids keep it to one each."""
     pairs = [
@@ -121,3 +132,6 @@ def connect() -> None:
     ]
     for signal, receiver in pairs:
         signal.connect(receiver, dispatch_uid=f"reports.audit.{receiver.__name__}")
+    post_delete.connect(
+        account_deleted, sender=get_user_model(), dispatch_uid="reports.audit.account_deleted"
+    )

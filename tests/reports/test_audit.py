@@ -360,9 +360,15 @@ def test_json_lines_are_the_default_when_debug_is_off(environment, expected, tmp
     assert result.stdout.strip() == expected
 
 
-def test_a_deleted_account_leaves_its_events_with_the_address_it_had(client, owner):
+@pytest.mark.django_db(transaction=True)  # the foreign keys are checked when the deletion commits
+def test_a_deleted_account_leaves_its_events_and_history_with_the_address_it_had(client, owner, colleague):
     password_login(client, owner.email)
-    User.objects.filter(pk=owner.pk).delete()
+    response = client.post(reverse("reports:account_delete"), {"password": factories.PASSWORD})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=owner.pk).exists()
     row = only(Kind.LOGIN)
-    assert row.actor is None
-    assert row.actor_email == "owner@example.org"
+    assert (row.actor, row.actor_email) == (None, "owner@example.org")
+    # Its membership's deletion is in the model history, by the account that was deleted.
+    deleted = LogEntry.objects.get(content_type__model="membership", action=LogEntry.Action.DELETE)
+    assert deleted.actor is None
+    assert deleted.actor_email == "owner@example.org"
