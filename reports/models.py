@@ -360,13 +360,15 @@ ADDRESSED_CONDITION = models.Q(not_applicable=False) & (
 LINE_ADDRESSED = models.Q(addressed=True)
 
 
-def line_addressed(*, report: object, line: object) -> models.Exists:
+def line_addressed(
+    *, report: Report | int | models.OuterRef, line: ActionLine | int | models.OuterRef
+) -> models.Exists:
     """Whether ``report`` addresses ``line`` (ids or ``OuterRef``s), its sub-lines counting for it:
     a parent line (C7) is addressed when its own row or any of its sub-lines' rows is
     (``reports.text.is_addressed_with_sub_lines`` is the same rule in Python). For a line without
     sub-lines this is just its row's ``addressed`` flag."""
     return models.Exists(
-        ActionLineProgress.objects.filter(LINE_ADDRESSED, report=report).filter(
+        ActionLineProgress.objects.filter(LINE_ADDRESSED, models.Q(report=report)).filter(
             models.Q(action_line=line) | models.Q(action_line__parent=line)
         )
     )

@@ -539,7 +539,11 @@ def report_lines_set_not_applicable(
             continue
         if wanted:
             answered = row is not None and any(not text.is_blank(a) for a in row.answers)
-            subs = [rows[sub.pk].is_addressed for sub in lines.values() if sub.parent_id == line.pk and sub.pk in rows]
+            subs = [
+                rows[sub.pk].is_addressed
+                for sub in lines.values()
+                if sub.parent_id == line.pk and sub.pk in rows
+            ]
             if answered or any(subs):
                 refused.append(line.label)
                 continue

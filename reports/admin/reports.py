@@ -1253,8 +1253,9 @@ def _section_choices() -> list[tuple[str, str]]:
 
 
 class ReportingCycleForm(forms.ModelForm):
-    # The sections a report needs before it can be submitted, ticked by their titles
-    # (``selectors.report_missing_items`` reads them).
+    """The cycle's admin form (the admin adds the model's fields). The sections a report needs
+    before it can be submitted are ticked by their titles (``selectors.report_missing_items``)."""
+
     required_sections = forms.MultipleChoiceField(
         label=gettext_lazy("Required sections"),
         choices=_section_choices,
@@ -1266,10 +1267,6 @@ class ReportingCycleForm(forms.ModelForm):
             "Progress” its narrative; “Strategies and Policy Contributions” its three questions."
         ),
     )
-
-    class Meta:
-        model = ReportingCycle
-        fields = "__all__"
 
     def clean_required_sections(self) -> list[str]:
         chosen = set(self.cleaned_data.get("required_sections") or ())

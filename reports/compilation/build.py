@@ -252,7 +252,9 @@ def _plan_action_lines(selection: Selection, subs: list[Submission]) -> list[Par
     wanted = set(_line_codes(selection.action_lines))
     parts: list[Part] = []
     lines = list(
-        ActionLine.objects.in_template_order().select_related("parent").prefetch_related("facilitators__agency")
+        ActionLine.objects.in_template_order()
+        .select_related("parent")
+        .prefetch_related("facilitators__agency")
     )
     parents = {line.code: line.parent.code for line in lines if line.parent is not None}
     covered_by_sub = {sub.pk: _covered(sub, parents) for sub in subs}
@@ -297,9 +299,7 @@ def key_figures(subs: list[Submission], selection: Selection) -> dict[str, Any]:
     """Counts by stakeholder type, region and Action Line coverage, with their charts."""
     by_type = Counter(s.report.entity.stakeholder_type for s in subs)
     by_region = Counter(s.report.entity.country.region_id for s in subs)
-    parents = dict(
-        ActionLine.objects.filter(parent__isnull=False).values_list("code", "parent__code")
-    )
+    parents = dict(ActionLine.objects.filter(parent__isnull=False).values_list("code", "parent__code"))
     covered = Counter(code for s in subs for code in _covered(s, parents))
     type_rows = [(str(label), by_type.get(value, 0)) for value, label in StakeholderType.choices]
     region_rows = [(r.name, by_region.get(r.code, 0)) for r in Region.objects.order_by("order")]

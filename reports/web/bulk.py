@@ -33,10 +33,10 @@ def _flatten(choices: list[selectors.LineChoice]) -> list[selectors.LineChoice]:
 def _posted(request: HttpRequest) -> tuple[set[str], dict[str, int]] | None:
     """The ticked codes and the versions the page was loaded with; ``None`` if tampered with."""
     versions: dict[str, int] = {}
-    for name, value in request.POST.items():
+    for name in request.POST:
         if name.startswith(VERSION_PREFIX):
             try:
-                versions[name.removeprefix(VERSION_PREFIX)] = int(value)
+                versions[name.removeprefix(VERSION_PREFIX)] = int(request.POST.get(name, ""))
             except ValueError:
                 return None
     return set(request.POST.getlist(CHECKBOX)), versions

@@ -51,7 +51,6 @@ def complete(report, user):
     return report
 
 
-
 def test_saving_a_section_stores_it_and_bumps_its_version(report, owner):
     saved = services.report_save_section(
         report=report,
