@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -797,7 +797,7 @@ class ReportAdmin(admin.ModelAdmin):
             request,
             SecurityEvent.Kind.REVIEW,
             obj=report,
-            extension=until.isoformat() if until else None,
+            extension=until.astimezone(UTC).isoformat() if until else None,
             note=extended.extension_note,
         )
         if until is None:
