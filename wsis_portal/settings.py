@@ -434,7 +434,8 @@ if LOG_FORMAT not in {"json", "plain"}:
 
 
 class _UTCFormatter(logging.Formatter):
-    converter = time.gmtime  # asctime in UTC rather than the server's local time
+    def converter(self, seconds: float | None) -> time.struct_time:
+        return time.gmtime(seconds)  # asctime in UTC rather than the server's local time
 
 
 LOGGING = {

@@ -43,6 +43,20 @@ class ViewOnly:
         return False
 
 
+EVENT_FIELDS = (
+    "time",
+    "kind",
+    "actor_email",
+    "actor",
+    "client_ip",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "path",
+    "detail",
+)
+
+
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ["time", "kind", "actor_email", "client_ip", "object_display", "path"]
@@ -53,19 +67,8 @@ class SecurityEventAdmin(ViewOnly, admin.ModelAdmin):
     list_per_page = 100
     # Counting a long log on every page is what makes audit lists slow; the filtered count stays.
     show_full_result_count = False
-    fields = [
-        "time",
-        "kind",
-        "actor_email",
-        "actor",
-        "client_ip",
-        "object_type",
-        "object_id",
-        "object_repr",
-        "path",
-        "detail",
-    ]
-    readonly_fields = fields
+    fields = EVENT_FIELDS
+    readonly_fields = EVENT_FIELDS
 
     @admin.display(description=_("time (UTC)"), ordering="created_at")
     def time(self, event: SecurityEvent) -> str:
