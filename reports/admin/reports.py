@@ -1276,8 +1276,12 @@ class ReportingCycleForm(forms.ModelForm):
 @admin.register(ReportingCycle)
 class ReportingCycleAdmin(admin.ModelAdmin):
     form = ReportingCycleForm
-    list_display = ["name", "slug", "opens_at", "deadline", "late_policy"]
+    list_display = ["name", "slug", "opens_at", "deadline_display", "late_policy"]
     prepopulated_fields = {"slug": ["name"]}
+
+    @admin.display(description=gettext_lazy("deadline"), ordering="deadline")
+    def deadline_display(self, cycle: ReportingCycle) -> str:
+        return deadlines.moment(cycle, cycle.deadline).text
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
         # The deadline's time zone from the IANA list; the reminder days typed as "14, 7, 1, -1".

@@ -6,6 +6,9 @@
 (function () {
   "use strict";
   var language = document.documentElement.lang || undefined;
+  // The portal writes English dates the UN's way (21 January 2027, 14:30: wsis_portal/formats/en),
+  // which is British English's, not the American default of "en".
+  if (language === "en") { language = "en-GB"; }
   var format;
   try {
     format = new Intl.DateTimeFormat(language, {

@@ -221,3 +221,11 @@ def test_the_cycle_page_shows_the_time_zone_choice_and_the_reminder_days_as_type
     assert '<option value="Europe/Zurich" selected>' in page
     assert '<option value="Asia/Kolkata">' in page
     assert 'name="reminder_offsets" value="14, 7, 1, -1"' in page
+
+
+def test_the_cycle_list_shows_each_deadline_in_its_own_zone(secretariat_client, cycle, reference_data):
+    tokyo = factories.CycleFactory.create(name="Tokyo round", time_zone="Asia/Tokyo")
+    page = secretariat_client.get(reverse("admin:reports_reportingcycle_changelist")).content.decode()
+    assert deadlines.moment(cycle, cycle.deadline).text in page
+    assert "(Tokyo time, UTC+9)" in deadlines.moment(tokyo, tokyo.deadline).text
+    assert deadlines.moment(tokyo, tokyo.deadline).text in page
