@@ -17,11 +17,14 @@ import pyotp
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import decrypt, encrypt
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.urls import reverse
 
 from tests import factories
+from wsis_portal.sessions import ACTIVE_AT_KEY, LOGIN_AT_KEY
 
 
 def totp_enrol(user: User, *, secret: str | None = None) -> str:
@@ -88,3 +91,14 @@ def staff_member_prepare(email: str, password: str, secret: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
     totp_enrol(user, secret=secret)
+
+
+def session_idles_out(client: Client | None = None, *, session_key: str = "") -> None:
+    """As if the person had left the page open past the idle limit: the session's recorded login
+    and last activity move back (``wsis_portal.sessions``); its next request ends it. The session is
+    the test client's, or a browser's by its cookie's ``session_key``."""
+    session = client.session if client is not None else SessionStore(session_key=session_key)
+    gone = (settings.SESSION_IDLE_MINUTES + 1) * 60
+    session[LOGIN_AT_KEY] -= gone
+    session[ACTIVE_AT_KEY] -= gone
+    session.save()

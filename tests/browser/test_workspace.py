@@ -12,6 +12,7 @@ import pytest
 from action_lines.models import ActionLine
 from reports.models import Report, Submission
 from tests import factories
+from tests.accounts import session_idles_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -240,7 +241,8 @@ def test_text_typed_when_the_session_expired_comes_back_after_logging_in(
     page.fill("#id_challenges_gaps", "Affordability and skills remain the main barriers.")
     assert page.locator("#id_challenges_gaps_count").inner_text().startswith("Words: 7 ·")
 
-    context.clear_cookies(name="sessionid")  # the session ends while the page is open
+    # The person leaves the page open past the idle limit: the session ends at the next request.
+    session_idles_out(session_key=next(c["value"] for c in context.cookies() if c["name"] == "sessionid"))
     page.fill("#id_challenges_gaps", "Affordability and skills remain the main barriers, in every region.")
     page.keyboard.press("Tab")
     page.locator("#save-status[data-kind='error']").wait_for(state="attached")

@@ -17,6 +17,7 @@ from django.urls import reverse
 from action_lines.models import ActionLine
 from reports.web import forms
 from tests import factories
+from tests.accounts import session_idles_out
 
 pytestmark = pytest.mark.django_db
 
@@ -331,7 +332,7 @@ def test_a_story_typed_when_the_session_expired_is_saved_with_the_autosaved_one(
     client.force_login(owner)
     page = {"base_version": 0, **management("stories", total=1, initial=0), **story_fields(0, STORY_A)}
     client.post(url, page, **AJAX)
-    client.logout()  # the session ends; the page stays open and the person adds a story
+    session_idles_out(client)  # the session ends; the page stays open and the person adds a story
     page |= {"base_version": 1, **management("stories", total=2, initial=0), **story_fields(1, STORY_B)}
     assert client.post(url, page, **AJAX).status_code == 401
 

@@ -18,6 +18,7 @@ from reports import annex, selectors, services
 from reports.models import Membership, Report, ReportingCycle, Submission
 from reports.web import forms
 from tests import factories
+from tests.accounts import session_idles_out
 from tests.conftest import fill_narratives
 
 pytestmark = pytest.mark.django_db
@@ -469,7 +470,7 @@ def test_a_save_after_the_session_expired_keeps_the_text_through_login(client, o
     client.force_login(owner)
     url = section_url(report, "executive-summary")
     client.get(url)
-    client.logout()  # the session is gone, the page is still open in the browser
+    session_idles_out(client)  # the person went away; the page is still open in the browser
     response = client.post(url, {"base_version": 0, "executive_summary": "Two hours of careful writing."})
     login = reverse("account_login")
     assert response.status_code == 302
@@ -493,11 +494,24 @@ def test_a_save_after_the_session_expired_keeps_the_text_through_login(client, o
 
 def test_an_autosave_after_the_session_expired_answers_401_and_keeps_the_text(client, owner, report):
     url = section_url(report, "vision")
+    client.force_login(owner)
+    client.get(url)
+    session_idles_out(client)
     response = client.post(url, {"base_version": 0, "future_vision": "Kept"}, **AJAX)
     assert response.status_code == 401
     assert response.json()["login_url"].startswith(reverse("account_login"))
+    assert response.json()["kept"] is True
     client.force_login(owner)
     assert textarea(text_of(client.get(url)), "future_vision") == "Kept"
+
+
+def test_text_posted_by_a_browser_that_never_logged_in_is_not_kept(client, owner, report):
+    url = section_url(report, "vision")
+    response = client.post(url, {"base_version": 0, "future_vision": "From nowhere"}, **AJAX)
+    assert response.status_code == 401
+    assert response.json()["kept"] is False
+    client.force_login(owner)
+    assert textarea(text_of(client.get(url)), "future_vision") == ""
 
 
 def test_kept_text_is_only_shown_in_the_browser_that_typed_it(client, owner, report):
