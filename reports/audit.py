@@ -72,6 +72,7 @@ def record(
             "client_ip": event.client_ip,
             "object": f"{event.object_type}:{event.object_id}" if event.object_type else "",
             "path": event.path,
+            "detail": event.detail,
         },
     )
     return event

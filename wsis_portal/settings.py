@@ -426,7 +426,7 @@ PORTAL_RATE_LIMITS = {
 # One line per record on the console, times in UTC. LOG_FORMAT=json (the default when DEBUG is off)
 # writes each line as a JSON object (python-json-logger): "timestamp" in ISO 8601 with "+00:00", and
 # the security audit log's fields (logger "wsis_portal.security": event, actor_id, actor_email,
-# client_ip, object, path) as keys of their own. LOG_FORMAT=plain (the default with DEBUG on) reads
+# client_ip, object, path, detail) as keys of their own. LOG_FORMAT=plain (the default with DEBUG on) reads
 # "2026-12-03T11:20:05.123Z INFO name: message".
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "plain"}:

@@ -312,7 +312,7 @@ def test_a_security_event_log_line_is_json_with_the_events_fields_and_a_utc_time
     request = rf.get("/reports/41/", REMOTE_ADDR="192.0.2.44")
     request.user = owner
     try:
-        event = audit.record(request, Kind.ACCESS_DENIED, object_type="report", object_id=41)
+        event = audit.record(request, Kind.ACCESS_DENIED, object_type="report", object_id=41, method="GET")
     finally:
         security_logger.removeHandler(handler)
     line = json.loads(stream.getvalue().strip())
@@ -323,6 +323,7 @@ def test_a_security_event_log_line_is_json_with_the_events_fields_and_a_utc_time
     assert line["client_ip"] == "192.0.2.44"
     assert line["object"] == "report:41"
     assert line["path"] == "/reports/41/"
+    assert line["detail"] == {"method": "GET"}
     logged_at = datetime.fromisoformat(line["timestamp"])
     assert logged_at.utcoffset() == timedelta(0)
     assert abs((logged_at - event.created_at).total_seconds()) < 5
