@@ -132,11 +132,14 @@ class Moment:
 
     @property
     def text(self) -> str:
-        # date_format writes the datetime's own wall-clock time: the cycle's, not the server's.
-        return _("%(date)s (%(zone)s)") % {
-            "date": date_format(self.local, "DATETIME_FORMAT"),
-            "zone": self.zone_label,
+        # The language's date and time formats, as the portal writes every date (some languages'
+        # DATETIME_FORMAT is not their DATE_FORMAT's: Arabic's is "N j, Y, P"). date_format writes
+        # the datetime's own wall-clock time: the cycle's, not the server's.
+        when = _("%(date)s, %(time)s") % {
+            "date": date_format(self.local, "DATE_FORMAT"),
+            "time": date_format(self.local, "TIME_FORMAT"),
         }
+        return _("%(date)s (%(zone)s)") % {"date": when, "zone": self.zone_label}
 
     @property
     def date_text(self) -> str:

@@ -4,6 +4,8 @@
 ISO text, as delivery rows keep it), ``zone`` the cycle's time zone (its IANA name, or the cycle).
 ``{% deadline_time moment %}``: the same inside ``<time datetime="…">``, which ``static/js/local-time.js``
 follows with the reader's own local time; without JavaScript the cycle's zone is what is shown.
+``{% deadline_time moment text=sentence %}``: a whole sentence that writes the deadline (with a
+``datetime`` attribute, a ``<time>`` may hold any text).
 """
 
 from __future__ import annotations
@@ -50,8 +52,16 @@ def deadline(value: object, zone: object = None) -> str:
 
 
 @register.simple_tag
-def deadline_time(value: object, zone: object = None) -> SafeString | str:
-    """``<time>`` with the deadline in the cycle's zone; the script adds the reader's local time."""
+def deadline_moment(value: object, zone: object = None) -> deadlines.Moment | None:
+    """``{% deadline_moment when cycle as moment %}``: the deadline, to write in a sentence
+    (``moment.text``) handed to ``deadline_time`` as its ``text``."""
+    return _moment(value, zone)
+
+
+@register.simple_tag
+def deadline_time(value: object, zone: object = None, text: str = "") -> SafeString | str:
+    """``<time>`` with the deadline in the cycle's zone (or ``text``, a sentence that writes it);
+    the script adds the reader's local time after it."""
     found = _moment(value, zone)
     if found is None:
         return ""
@@ -62,5 +72,5 @@ def deadline_time(value: object, zone: object = None) -> SafeString | str:
         found.iso,
         minutes,
         _("your local time: %(time)s"),
-        found.text,
+        text or found.text,
     )
