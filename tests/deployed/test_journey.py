@@ -119,6 +119,21 @@ def test_a_report_from_sign_up_to_compilation_over_https(deployment, open_page):
     page.fill("#id_name", "Jean Uwase")
     page.fill("#id_email", FOCAL_POINT)
     save()
+    # III's three questions, IV's narrative, V and VI: the cycle requires them.
+    for key, fields in {
+        "strategies": {
+            "#id_digital_strategy": "Vision 2050 and the ICT sector strategic plan.",
+            "#id_strategic_documents": "National Broadband Policy.",
+            "#id_wsis_mandates": "WSIS Action Lines mapped to the national targets.",
+        },
+        "indicators": {"#id_indicators_narrative": "Internet use more than doubled since 2015."},
+        "challenges": {"#id_challenges_gaps": "Affordability of devices in rural areas."},
+        "vision": {"#id_future_vision": "Meaningful connectivity for every household by 2030."},
+    }.items():
+        section(key)
+        for selector, text in fields.items():
+            page.fill(selector, text)
+        save()
 
     # A colleague is invited; the link in the e-mail opens the invitation.
     page.goto(workspace)
