@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -34,7 +35,7 @@ def complete(report, user):
             base_version=0,
             user=user,
         )
-    for key, data in {
+    sections: dict[str, dict[str, Any]] = {
         "strategies": {
             "digital_strategy": "A digital strategy.",
             "strategic_documents": "Plans.",
@@ -44,7 +45,8 @@ def complete(report, user):
         "challenges": {"challenges_gaps": "Gaps."},
         "vision": {"future_vision": "Vision."},
         "contact": {"name": "Amina Diallo", "email": "focal.point@example.org"},
-    }.items():
+    }
+    for key, data in sections.items():
         version = services.report_section_version(report=report, key=key)
         services.report_save_section(report=report, key=key, data=data, base_version=version, user=user)
     report.refresh_from_db()
