@@ -184,7 +184,7 @@ def test_stakeholder_journey_from_sign_up_to_submission(browser, live_server, re
     assert "Telemedicine in county hospitals" in document.inner_text()
     assert "Mobile penetration" in document.inner_text()
     page.get_by_role("link", name="Check and submit").click()
-    page.get_by_text("Nothing: the executive summary").wait_for()
+    page.get_by_text("Nothing: every section this reporting cycle requires is there.").wait_for()
     page.get_by_label("I confirm that this report is complete").check()
     page.get_by_role("button", name="Submit the report").click()
     page.get_by_role("heading", name="Submission no. 1").wait_for()
