@@ -4,6 +4,7 @@ colleague's save overwritten, undo by unticking, lines with answers refused with
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -38,7 +39,7 @@ def url(report) -> str:
     return reverse("reports:lines_not_applicable", kwargs={"report_id": report.pk})
 
 
-def page_form(page: str) -> dict[str, object]:
+def page_form(page: str) -> dict[str, Any]:
     """What a browser would post from the page as it is: the versions and the ticked boxes."""
     versions = dict(re.findall(r'name="v-([^"]+)" value="(\d+)"', page))
     ticked = re.findall(
