@@ -326,7 +326,7 @@ def report_line_choices(*, report: Report) -> list[LineChoice]:
     by_pk: dict[int, LineChoice] = {}
     for line in lines:
         row = rows.get(line.pk)
-        has_answers = bool(row) and any(not text.is_blank(a) for a in row.answers)  # type: ignore[union-attr]
+        has_answers = row is not None and any(not text.is_blank(a) for a in row.answers)
         marked = bool(row and row.not_applicable)
         subs = _sub_lines_addressed(rows, [sub for sub in lines if sub.parent_id == line.pk])
         choice = LineChoice(
