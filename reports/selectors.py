@@ -302,7 +302,7 @@ class LineChoice:
     line: ActionLine
     state: str
     version: int
-    not_applicable: bool  # the mark as stored
+    not_applicable: bool  # the mark, where it holds
     # Why the line cannot be marked here ("" when it can).
     locked_reason: StrOrPromise = ""
     kept_answers: bool = False  # marked, with answers that come back when unmarked
@@ -333,7 +333,8 @@ def report_line_choices(*, report: Report) -> list[LineChoice]:
             line=line,
             state=NOT_STARTED,
             version=int((report.section_versions.get(f"line-{line.code}") or {}).get("v", 0)),
-            not_applicable=marked,
+            # As it holds: C7's mark does not while one of its sub-lines is addressed.
+            not_applicable=text.is_not_applicable(not_applicable=marked, sub_lines=subs),
         )
         if any(subs):
             choice.state = ANSWERED_IN_SUB_LINES if not (has_answers and not marked) else ANSWERED

@@ -196,6 +196,24 @@ def test_c7_cannot_be_marked_while_a_sub_line_is_answered(member, report, owner)
         )
 
 
+def test_a_c7_mark_left_from_before_a_sub_line_was_answered_shows_unticked_and_stays_untouched(
+    member, report, owner
+):
+    save(report, owner, "line-C7", {"not_applicable": True})
+    save(report, owner, "line-C7.GOV", {"achievements": "One-stop e-services portal."})
+    page = member.get(url(report)).content.decode()
+    c7 = page[page.index('data-line="C7"') : page.index('data-line="C7.GOV"')]
+    assert "checked" not in c7  # the mark does not hold: C7 is answered through E-Government
+    assert 'name="v-C7"' not in c7
+
+    data = page_form(page)
+    data["not_applicable"] = ["C1"]
+    assert member.post(url(report), data).status_code == 302
+    assert marked(report) == {"C1", "C7"}  # the stored mark is not changed behind the person's back
+    report.refresh_from_db()
+    assert report.section_versions["line-C7"]["v"] == 1
+
+
 def test_the_checklist_and_the_action_lines_page_link_to_the_bulk_page(member, report):
     workspace = member.get(reverse("reports:workspace", kwargs={"report_id": report.pk})).content.decode()
     lines = member.get(
