@@ -70,8 +70,9 @@ def test_the_download_holds_the_persons_data_and_nobody_elses(
     assert [i["entity"] for i in data["invitations_sent"]] == [entity.name]
     assert [i["entity"] for i in data["invitations_received"]] == ["Kenya ICT Authority"]
     assert [(s["report_id"], s["number"]) for s in data["submissions"]] == [(submitted.report_id, 1)]
-    # Its own login, the failed login typed with its address, and this download.
-    assert [e["event"] for e in data["security_events"]] == ["login", "login_failed", "account"]
+    # Its logins (the test client's and the one recorded above), the failed login typed with its
+    # address, and this download; none of the colleague's.
+    assert [e["event"] for e in data["security_events"]] == ["login", "login", "login_failed", "account"]
 
     assert colleague.email not in raw
     assert "invitee@example.org" not in raw
