@@ -1,4 +1,4 @@
-"""Staff reach the admin only with a second factor (wsis_portal/mfa.py, django-allauth's MFA):
+"""Staff reach the admin and the portal only with a second factor (wsis_portal/mfa.py, django-allauth's MFA):
 setting up an authenticator app on the way, the code at login, recovery codes, and no admin page
 for a staff session that has not given the second factor."""
 
@@ -50,6 +50,24 @@ def test_an_admin_page_refuses_a_staff_session_without_the_second_factor(client,
     )
     assert response["Location"] == REPORTS
     assert client.get(REPORTS).status_code == 200
+
+
+def test_the_portals_pages_refuse_a_staff_session_without_the_second_factor_but_not_the_account_pages(
+    client, staff, report
+):
+    """Staff may read any entity's submitted PDFs in the portal: those pages need the factor too."""
+    totp_enrol(staff)
+    client.force_login(staff)
+    for path in (
+        reverse("reports:home"),
+        reverse("reports:workspace", kwargs={"report_id": report.pk}),
+        reverse("reports:submission_pdf", kwargs={"pk": 1}),
+    ):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith(reverse("mfa_reauthenticate") + "?next="), path
+    assert client.get(reverse("mfa_reauthenticate")).status_code == 200
+    assert client.get(reverse("account_email")).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)  # allauth announces the new app once its row is committed

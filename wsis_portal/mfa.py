@@ -1,7 +1,9 @@
-"""Staff reach the admin only with a second factor (django-allauth's MFA: an authenticator app,
+"""Staff reach the portal only with a second factor (django-allauth's MFA: an authenticator app,
 recovery codes).
 
-For every admin page, a staff member
+For every page but the login, the second-factor pages and the account's own (see
+``OPEN_TO_STAFF_WITHOUT_SECOND_FACTOR``) — the admin and the portal's pages, where staff may read
+any entity's PDFs — a staff member
 - without an authenticator app is sent to set one up (allauth's ``/accounts/2fa/totp/activate/``),
   then shown their recovery codes, with a link on to the page they asked for;
 - whose session was not authenticated with the second factor is asked for a code
@@ -34,6 +36,10 @@ from django.utils.translation import gettext as _
 SESSION_NEXT_KEY = "portal_mfa_next"
 # The user id whose authenticator app was set up in this session.
 SESSION_ENROLLED_KEY = "portal_mfa_enrolled_user"
+# Staff sessions need the second factor on every page (a staff member can read any entity's PDFs in
+# the portal too), except these: logging in and out, setting up or giving the factor, the account's
+# own pages, the language switch, the health check, the icon and static files.
+OPEN_TO_STAFF_WITHOUT_SECOND_FACTOR = ("/accounts/", "/i18n/", "/healthz", "/favicon.ico", "/static/")
 # What counts as the second factor at login (recovery codes alone are only a way back in).
 FACTOR_TYPES = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
 
@@ -66,7 +72,7 @@ class StaffSecondFactorMiddleware:
         if (
             user.is_authenticated
             and user.is_staff
-            and request.path.startswith(reverse("admin:index"))
+            and not request.path.startswith(OPEN_TO_STAFF_WITHOUT_SECOND_FACTOR)
             and request.path != reverse("admin:logout")
             and not session_has_second_factor(request)
         ):
