@@ -21,6 +21,7 @@ from reports.delivery import submission_pdf
 from reports.delivery.runner import Outcome, deliveries_sweep, delivery_run
 from reports.models import Delivery, Invitation, Membership, Submission
 from tests import factories
+from tests.accounts import staff_client
 from tests.services import free_port
 
 pytestmark = pytest.mark.django_db
@@ -381,7 +382,10 @@ def test_members_and_the_secretariat_download_the_stored_pdf_others_get_404(subm
     secretariat = factories.UserFactory.create(is_staff=True)
     secretariat.user_permissions.add(Permission.objects.get(codename="view_submission"))
     for user in (owner, editor, secretariat):
-        client.force_login(user)
+        if user.is_staff:
+            staff_client(client, user)  # staff give their second factor for the portal's pages too
+        else:
+            client.force_login(user)
         response = client.get(url)
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
@@ -393,7 +397,10 @@ def test_members_and_the_secretariat_download_the_stored_pdf_others_get_404(subm
         factories.MembershipFactory.create().user,  # a member of another entity
         factories.UserFactory.create(is_staff=True),  # staff outside the secretariat
     ):
-        client.force_login(stranger)
+        if stranger.is_staff:
+            staff_client(client, stranger)
+        else:
+            client.force_login(stranger)
         assert client.get(url).status_code == 404
     assert client.get(reverse("reports:submission_pdf", args=[submitted.pk + 1000])).status_code == 404
     client.logout()
