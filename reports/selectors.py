@@ -20,6 +20,7 @@ from action_lines.models import ActionLine
 from . import text
 from .annex import SECTIONS, SECTIONS_BY_KEY, Kind
 from .models import (
+    LINE_ADDRESSED,
     ActionLineProgress,
     Delivery,
     Entity,
@@ -234,6 +235,12 @@ def lines_open(*, report: Report) -> list[ActionLine]:
         if state == NOT_STARTED:
             open_lines.append(line)
     return open_lines
+
+
+def sub_lines_addressed(*, report: Report, line: ActionLine) -> bool:
+    """Whether one of ``line``'s sub-lines (C7's eight) is addressed: then ``line`` applies, and a
+    "not applicable" mark on it does not hold (``reports.text.is_not_applicable``)."""
+    return ActionLineProgress.objects.filter(LINE_ADDRESSED, report=report, action_line__parent=line).exists()
 
 
 def report_missing_items(*, report: Report) -> list[Missing]:

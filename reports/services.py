@@ -494,6 +494,11 @@ def report_mark_line_not_applicable(
     The answers already typed are kept; the version check is the same as for any save."""
     if not key.startswith("line-"):
         raise ValueError(f"not an Action Line section: {key}")
+    line = ActionLine.objects.get(code=key.removeprefix("line-"))
+    if not_applicable and selectors.sub_lines_addressed(report=report, line=line):
+        raise ReportError(
+            _("%(line)s applies to your entity: one of its sub-lines is answered.") % {"line": line.label}
+        )
     data = {**report_section_values(report=report, key=key), "not_applicable": bool(not_applicable)}
     return report_save_section(report=report, key=key, data=data, base_version=base_version, user=user)
 

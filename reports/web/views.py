@@ -27,10 +27,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from action_lines.models import ActionLine
 from wsis_portal import limits
 
-from .. import annex, audit, deadlines, selectors, services
+from .. import annex, audit, deadlines, selectors, services, text
 from ..document import snapshot
 from ..document.rendering import document_context
-from ..errors import EditConflict, MembershipError, NotEditable, SubmissionRefused
+from ..errors import EditConflict, MembershipError, NotEditable, ReportError, SubmissionRefused
 from ..models import Membership, Report, ReportingCycle, SecurityEvent
 from . import forms, invitations, stash
 
@@ -506,6 +506,7 @@ def _render_section(
     conflict_info = None
     if conflict is not None:
         conflict_info = {"by": conflict.saved_by, "at": saved.at, "theirs": conflict.theirs}
+    sub_lines_answered = line is not None and selectors.sub_lines_addressed(report=report, line=line)
     context.update(
         {
             "spec": spec,
@@ -520,7 +521,10 @@ def _render_section(
             "previous_key": keys[position - 1] if position > 0 else None,
             "next_key": keys[position + 1] if position + 1 < len(keys) else None,
             "indicator_examples": annex.INDICATOR_EXAMPLES,
-            "not_applicable": bool(stored.get("not_applicable")),
+            "not_applicable": text.is_not_applicable(
+                not_applicable=bool(stored.get("not_applicable")), sub_lines=[sub_lines_answered]
+            ),
+            "sub_lines_answered": sub_lines_answered,
             "not_applicable_label": annex.NOT_APPLICABLE_LABEL,
             "stories_title": annex.SUCCESS_STORIES_TITLE,
             "stories_guidance": annex.SUCCESS_STORIES_GUIDANCE,
@@ -670,6 +674,9 @@ def line_not_applicable(request: AuthenticatedHttpRequest, report_id: int, key: 
     except NotEditable as error:
         messages.info(request, str(error))
         return redirect("reports:submitted", report_id=report.pk)
+    except ReportError as error:
+        messages.error(request, str(error))
+        return redirect(_section_url(report.pk, key))
     if marking:
         messages.success(request, _("%(line)s is marked not applicable.") % {"line": line.label})
     else:

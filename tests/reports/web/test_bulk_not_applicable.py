@@ -249,3 +249,19 @@ def test_the_page_reads_right_to_left_in_arabic(member, report):
     page = response.content.decode()
     assert '<html lang="ar" dir="rtl">' in page
     assert page.count('type="checkbox" name="not_applicable"') == ActionLine.objects.count()
+
+
+def test_c7s_own_page_offers_no_not_applicable_button_while_a_sub_line_is_answered(member, report, owner):
+    c7 = reverse("reports:section", kwargs={"report_id": report.pk, "key": "line-C7"})
+    mark = reverse("reports:line_not_applicable", kwargs={"report_id": report.pk, "key": "line-C7"})
+    assert f'action="{mark}"' in member.get(c7).content.decode()  # offered while nothing is answered
+
+    save(report, owner, "line-C7.HEALTH", {"achievements": "Telemedicine in 30 clinics."})
+    page = member.get(c7).content.decode()
+    assert f'action="{mark}"' not in page
+    assert "Addressed in its sub-lines: this line applies to your entity" in page
+
+    # A page loaded before the sub-line was answered still posts the mark: refused, said, not stored.
+    response = member.post(mark, {"base_version": 0, "not_applicable": "on"}, follow=True)
+    assert "applies to your entity: one of its sub-lines is answered." in response.content.decode()
+    assert marked(report) == set()
