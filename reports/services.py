@@ -20,6 +20,7 @@ from action_lines.models import ActionLine
 
 from . import audit, deadlines, selectors, text
 from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, Kind, section
+from .delivery import rows as delivery_rows
 from .delivery import runner as delivery
 from .document import snapshot
 from .errors import (
@@ -385,7 +386,8 @@ def report_set_language(*, report: Report, language: str) -> Report:
 # Which moves the review workflow allows (stakeholders submit; the secretariat does the rest).
 TRANSITIONS: dict[str, set[str]] = {
     S.DRAFT: {S.SUBMITTED},
-    S.SUBMITTED: {S.UNDER_REVIEW, S.CHANGES_REQUESTED, S.ACCEPTED},
+    # To draft: the entity recalls its submission (``report_recall``), never the secretariat.
+    S.SUBMITTED: {S.UNDER_REVIEW, S.CHANGES_REQUESTED, S.ACCEPTED, S.DRAFT},
     S.UNDER_REVIEW: {S.ACCEPTED, S.CHANGES_REQUESTED, S.SUBMITTED},
     S.CHANGES_REQUESTED: {S.SUBMITTED},
     S.ACCEPTED: {S.PUBLISHED, S.UNDER_REVIEW},
@@ -479,10 +481,47 @@ def report_transition(*, report: Report, to_status: str, actor: User, message: s
     publish, and back. Illegal moves raise ``IllegalTransition``."""
     if to_status == S.SUBMITTED and report.status in {S.DRAFT, S.CHANGES_REQUESTED}:
         raise IllegalTransition(_("Only the entity can submit its report."))
+    if to_status == S.DRAFT:
+        raise IllegalTransition(_("Only the entity can recall its submission."))
     if to_status == S.CHANGES_REQUESTED:
         return report_request_changes(report=report, actor=actor, message=message)
     locked = _lock(report)
     _move(locked, to_status, actor=actor, message=message)
+    locked.save()
+    if to_status in {S.ACCEPTED, S.PUBLISHED}:
+        # The entity's members learn it by e-mail, in the report's language (sent once by the worker).
+        delivery_rows.status_notice_create(report=locked, status=to_status)
+    return locked
+
+
+@transaction.atomic
+def report_recall(*, report: Report, user: User) -> Report:
+    """An owner or editor takes back a submitted report before the secretariat starts reviewing it.
+
+    The report goes back to where it was before that submission: to "changes requested" (with the
+    secretariat's message and answer-by date) when it answered a changes request, else to draft.
+    The submission, its snapshot and its PDF are kept; the next submission has the next number.
+    Refused (``NotEditable``) once review started or when the report is not submitted."""
+    membership_require(entity=report.entity, user=user)
+    locked = _lock(report)
+    if locked.status != S.SUBMITTED:
+        raise NotEditable(
+            _("This report can no longer be recalled: the secretariat has already started reviewing it.")
+            if not locked.is_editable_by_stakeholders
+            else _("This report is not submitted: there is nothing to recall.")
+        )
+    submitted = StatusChange.objects.filter(report=locked, to_status=S.SUBMITTED)
+    answered = submitted.order_by("-created_at", "-pk").first()
+    back_to = S.CHANGES_REQUESTED if answered and answered.from_status == S.CHANGES_REQUESTED else S.DRAFT
+    _move(locked, back_to, actor=user, message=_("Recalled by the entity."))
+    if back_to == S.CHANGES_REQUESTED:
+        request = (
+            StatusChange.objects.filter(report=locked, to_status=S.CHANGES_REQUESTED)
+            .exclude(actor=user)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        locked.changes_requested_message = request.message if request else ""
     locked.save()
     return locked
 

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from action_lines.models import ActionLine
 
 from .. import text
-from ..models import Delivery, Submission
+from ..models import Delivery, Report, Submission
 from .emails import message_build
 from .rows import secretariat_address
 from .submission_pdf import submission_pdf_filename
@@ -160,6 +160,9 @@ def receipt_message(row: Delivery) -> EmailMultiAlternatives:
 
 def notice_message(row: Delivery) -> EmailMultiAlternatives:
     report = _target(row, row.report)
+    status = row.context.get("status", "")
+    if status in {Report.Status.ACCEPTED, Report.Status.PUBLISHED}:
+        return status_notice_message(row, report=report, template=status)  # emails/accepted_*, published_*
     return message_build(
         "changes_requested",
         to=row.recipients,
@@ -172,6 +175,25 @@ def notice_message(row: Delivery) -> EmailMultiAlternatives:
             "secretariat_email": secretariat_address(report.cycle),
             "changes_due_at": report.changes_due_at,
             "time_zone": report.cycle.time_zone,
+        },
+        headers={"Message-ID": message_id(row)},
+    )
+
+
+def status_notice_message(row: Delivery, *, report: Report, template: str) -> EmailMultiAlternatives:
+    """The secretariat accepted (``accepted``) or published (``published``) the report: which
+    submission, and for a published one the link to download its PDF."""
+    submission = row.submission
+    return message_build(
+        template,
+        to=row.recipients,
+        context={
+            "entity": {"name": report.entity.name, "acronym": report.entity.acronym},
+            "cycle_name": report.cycle.name,
+            "number": submission.number if submission else None,
+            "download_url": _url("reports:submission_pdf", submission.pk) if submission else "",
+            "workspace_url": _url("reports:workspace", report.pk),
+            "secretariat_email": secretariat_address(report.cycle),
         },
         headers={"Message-ID": message_id(row)},
     )

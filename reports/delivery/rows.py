@@ -5,6 +5,7 @@ after its commit.
   the entity; only the PDF is handed over on commit, its e-mails when it exists
   (``reports/delivery/runner.py``);
 - changes requested (``services.report_request_changes``): the notice to every member;
+- accepted or published (``services.report_transition``): the notice to every member;
 - a compilation built (``reports/compilation/build.py``): the e-mail to whoever asked for it;
 - an invitation (``reports/web/invitations.py``): its e-mail.
 - a deadline reminder (``reports/deadlines.py``): one e-mail to the entity's owners and editors.
@@ -105,6 +106,27 @@ def changes_notice_create(*, report: Report, message: str) -> Delivery | None:
         kind=K.NOTICE_EMAIL,
         recipients=recipients,
         context={"message": message},
+        enqueued_at=timezone.now(),
+    )
+    deliveries_enqueue_on_commit([row])
+    return row
+
+
+def status_notice_create(*, report: Report, status: str) -> Delivery | None:
+    """The e-mail telling every member of the entity that the secretariat accepted or published
+    their report (``context["status"]``; a published one links to its PDF).
+
+    Call inside the transaction of ``services.report_transition``."""
+    recipients = _member_emails(report)
+    if not recipients:
+        logger.warning("report %s: %s, but its entity has no members to tell", report.pk, status)
+        return None
+    row = Delivery.objects.create(
+        report=report,
+        submission=report.submissions.order_by("-number").first(),
+        kind=K.NOTICE_EMAIL,
+        recipients=recipients,
+        context={"status": status},
         enqueued_at=timezone.now(),
     )
     deliveries_enqueue_on_commit([row])

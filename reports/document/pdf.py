@@ -219,13 +219,15 @@ def report_pdf(
     number: int | None = None,
     submitted_at: datetime | None = None,
     is_late: bool = False,
+    draft: bool = False,
 ) -> RenderedPdf:
     """Render a report document to PDF: the bytes, the number of pages and the page map.
 
     ``number``/``submitted_at``/``is_late`` describe the submission the document is the
-    snapshot of (shown on the cover and in the running header); leave them out for a draft."""
+    snapshot of (shown on the cover and in the running header); leave them out for a draft.
+    ``draft`` marks every page "Draft — not submitted" (the live report, for internal clearance)."""
     with translation.override(settings.LANGUAGE_CODE):
-        context = print_context(doc, number=number, submitted_at=submitted_at, is_late=is_late)
+        context = print_context(doc, number=number, submitted_at=submitted_at, is_late=is_late, draft=draft)
         html = render_to_string(TEMPLATE, context)
     stylesheet, font_config = print_stylesheet()
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesFetcher()).render(

@@ -1,4 +1,5 @@
-"""The stored PDF of a submission, for the entity's members and the secretariat (staff).
+"""The stored PDF of a submission, for the entity's members and the secretariat (staff); the draft
+PDF of a report as it stands, for its members.
 
 Each request counts towards the person's download limit (``PORTAL_RATE_LIMITS["download"]``), and
 each PDF handed out is a ``DOWNLOAD`` event in the security log."""
@@ -13,8 +14,11 @@ from django.views.decorators.http import require_GET
 
 from wsis_portal import limits
 
+from .. import selectors
 from ..audit import record
 from ..delivery.runner import submission_pdf_filename
+from ..document import snapshot
+from ..document.pdf import pdf_filename, report_pdf
 from ..models import Membership, SecurityEvent, Submission
 
 
@@ -54,6 +58,29 @@ def submission_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
         content_type="application/pdf",
     )
     record(request, SecurityEvent.Kind.DOWNLOAD, obj=submission, entity=submission.report.entity_id)
+    download["Cache-Control"] = "private, no-store"
+    download["X-Content-Type-Options"] = "nosniff"
+    return download
+
+
+@require_GET
+@login_required
+def draft_pdf(request: HttpRequest, report_id: int) -> HttpResponseBase:
+    """The report as it stands now (draft, submitted or later), from the submission PDF's template,
+    marked "Draft — not submitted" on every page: for clearance inside the entity before submitting.
+    Members only (others get a 404). Rendered in the request (about a second for a report), so it
+    counts towards the same download limit as a submission's PDF."""
+    if limits.limit_reached(request, "download"):
+        return limits.too_many_requests(request, "download")
+    report = selectors.report_for_member(user=request.user, report_id=report_id)
+    if report is None:
+        record(request, SecurityEvent.Kind.ACCESS_DENIED, object_type="report", object_id=report_id)
+        raise Http404(_("No such report."))
+    rendered = report_pdf(snapshot.document_for_report(report), draft=True)
+    download = HttpResponse(rendered.content, content_type="application/pdf")
+    filename = pdf_filename(entity_name=report.entity.name, cycle_slug=report.cycle.slug, number=None)
+    download["Content-Disposition"] = f'attachment; filename="{filename}"'
+    record(request, SecurityEvent.Kind.DOWNLOAD, obj=report, entity=report.entity_id, draft=True)
     download["Cache-Control"] = "private, no-store"
     download["X-Content-Type-Options"] = "nosniff"
     return download

@@ -36,6 +36,8 @@ urlpatterns = [
     path("reports/<int:report_id>/preview/", views.preview, name="preview"),
     path("reports/<int:report_id>/submit/", views.submit, name="submit"),
     path("reports/<int:report_id>/submitted/", views.submitted, name="submitted"),
+    path("reports/<int:report_id>/recall/", views.recall, name="recall"),
+    path("reports/<int:report_id>/draft.pdf", downloads.draft_pdf, name="draft_pdf"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission"),
     path("submissions/<int:pk>/pdf/", downloads.submission_pdf, name="submission_pdf"),
     # The person's own data (beside allauth's account pages under /accounts/)

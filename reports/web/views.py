@@ -767,6 +767,46 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "footer_cycle": report.cycle,
         "submissions": list(selectors.report_submissions(report=report)),
         "pdf_url": _pdf_url(submission.pk),
+        # The latest submission, not yet under review: the entity may take it back (``recall``).
+        "can_recall": (
+            report.status == Report.Status.SUBMITTED and submission.number == report.submission_count
+        ),
         **document_context(submission.content),
     }
     return render(request, "reports/submission.html", context)
+
+
+RECALL_CONFIRM = "confirm"
+
+
+@login_required
+@require_POST
+def recall(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
+    """Take a submitted report back before the secretariat starts reviewing it (the box on the
+    submission's page confirms it). The submission and its PDF are kept."""
+    report = _report_or_404(request, report_id)
+    if request.POST.get(RECALL_CONFIRM) != "yes":
+        messages.error(request, _("Tick the box to confirm that you want to recall the submission."))
+        return redirect("reports:submitted", report_id=report.pk)
+    from_status = report.status
+    try:
+        recalled = services.report_recall(report=report, user=request.user)
+    except ReportError as error:
+        messages.error(request, str(error))
+        return redirect("reports:submitted", report_id=report.pk)
+    audit.record(
+        request,
+        SecurityEvent.Kind.REVIEW,
+        obj=recalled,
+        from_status=from_status,
+        to_status=recalled.status,
+        recalled=True,
+    )
+    messages.success(
+        request,
+        _(
+            "Your submission is recalled: the report is open for editing again. "
+            "Submit it again when it is ready; the recalled submission is kept."
+        ),
+    )
+    return redirect("reports:workspace", report_id=recalled.pk)
