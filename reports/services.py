@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
@@ -513,7 +514,9 @@ def report_recall(*, report: Report, user: User) -> Report:
     submitted = StatusChange.objects.filter(report=locked, to_status=S.SUBMITTED)
     answered = submitted.order_by("-created_at", "-pk").first()
     back_to = S.CHANGES_REQUESTED if answered and answered.from_status == S.CHANGES_REQUESTED else S.DRAFT
-    _move(locked, back_to, actor=user, message=_("Recalled by the entity."))
+    with translation.override(settings.LANGUAGE_CODE):  # the secretariat reads it in the history
+        note = _("Recalled by the entity before review.")
+    _move(locked, back_to, actor=user, message=note)
     if back_to == S.CHANGES_REQUESTED:
         request = (
             StatusChange.objects.filter(report=locked, to_status=S.CHANGES_REQUESTED)

@@ -8,7 +8,9 @@ from django.urls import reverse
 
 from reports import errors, services
 from reports.models import Delivery, Membership, Report, SecurityEvent, StatusChange, Submission
+from reports.permissions import secretariat_group_ensure
 from tests import factories
+from tests.accounts import staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +129,22 @@ def test_once_review_started_the_page_offers_no_recall_and_a_post_is_refused(cli
     response = client.post(recall_url, {"confirm": "yes"}, follow=True)
     assert "already started reviewing it" in response.content.decode()
     assert Report.objects.get(pk=submitted.report_id).status == S.UNDER_REVIEW
+
+
+def test_the_secretariat_sees_the_recall_in_the_reports_history(client, submitted, editor):
+    client.force_login(editor)
+    client.post(
+        reverse("reports:recall", args=[submitted.report_id]), {"confirm": "yes"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    client.logout()
+    reviewer = factories.UserFactory.create(email="reviewer@wsis.example.org", is_staff=True)
+    reviewer.groups.add(secretariat_group_ensure())
+    staff_client(client, reviewer)
+    page = client.get(reverse("admin:reports_report_change", args=[submitted.report_id]))
+    history = page.content.decode().split('id="history"')[1]
+    assert "Submitted → Draft" in history
+    assert "editor@example.org" in history
+    assert "Recalled by the entity before review." in history  # in the portal's language
 
 
 def test_another_entity_cannot_recall(client, submitted):
