@@ -114,16 +114,23 @@ def changes_notice_create(*, report: Report, message: str) -> Delivery | None:
 
 def status_notice_create(*, report: Report, status: str) -> Delivery | None:
     """The e-mail telling every member of the entity that the secretariat accepted or published
-    their report (``context["status"]``; a published one links to its PDF).
+    their report (``context["status"]``; a published one links to its PDF). Once per submission and
+    status: moving back and forth (unpublish, publish again) does not tell them twice.
 
     Call inside the transaction of ``services.report_transition``."""
+    submission = report.submissions.order_by("-number").first()
+    told = Delivery.objects.filter(
+        report=report, submission=submission, kind=K.NOTICE_EMAIL, context__status=status
+    )
+    if told.exists():
+        return None
     recipients = _member_emails(report)
     if not recipients:
         logger.warning("report %s: %s, but its entity has no members to tell", report.pk, status)
         return None
     row = Delivery.objects.create(
         report=report,
-        submission=report.submissions.order_by("-number").first(),
+        submission=submission,
         kind=K.NOTICE_EMAIL,
         recipients=recipients,
         context={"status": status},

@@ -190,3 +190,16 @@ def test_the_acceptance_email_in_english(
     assert mail.subject == f"Your WSIS+20 report is accepted — {submitted.report.entity.name}"
     assert "has accepted the report" in mail.text
     assert "(submission no. 1)" in mail.text
+
+
+def test_publishing_again_after_unpublishing_does_not_email_twice(
+    submitted, owner, staff, mailbox, django_capture_on_commit_callbacks
+):
+    report = submitted.report
+    with django_capture_on_commit_callbacks(execute=True):
+        for status in (S.ACCEPTED, S.PUBLISHED, S.ACCEPTED, S.PUBLISHED):
+            report = services.report_transition(report=report, to_status=status, actor=staff)
+    assert [mail.subject.split(" — ")[0] for mail in mailbox.messages] == [
+        "Your WSIS+20 report is accepted",
+        "Your WSIS+20 report is published",
+    ]
