@@ -314,6 +314,15 @@ class Report(TimeStampedModel):
     # An extension of the cycle's deadline for this entity, granted by the Secretariat.
     deadline_extended_to = models.DateTimeField(_("deadline extended to"), null=True, blank=True)
     extension_note = models.CharField(_("reason for the extension"), max_length=300, blank=True)
+    # The Secretariat member reviewing this report ("my reviews" in the admin).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_reports",
+        verbose_name=_("reviewer"),
+    )
     lines_covered = models.PositiveSmallIntegerField(
         _("Action Lines covered"), default=0, help_text=_("Lines with content, kept by the services.")
     )
@@ -574,6 +583,68 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.step:+d} days"
+
+
+class SectionReview(models.Model):
+    """The Secretariat's verdict on one section of one submission ("needs changes" or "fine"),
+    with its comment; the entity's answer to it; whether the entity has handled it. A section key
+    is a workspace section: ``executive-summary``, ``line-C2``, ``line-C7.a``, ``contact`` …"""
+
+    class Verdict(models.TextChoices):
+        NEEDS_CHANGES = "needs_changes", _("Needs changes")
+        FINE = "fine", _("Fine")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="section_reviews")
+    # The submission under review (``Report.submission_count`` at the time).
+    submission_number = models.PositiveIntegerField(_("submission"))
+    section = models.CharField(_("section"), max_length=32)
+    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    # Set when "Request changes" sends the flagged sections to the entity.
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The entity's side: its answer, and when it said the comment is handled.
+    response = models.TextField(_("answer"), blank=True)
+    addressed_at = models.DateTimeField(_("marked addressed at"), null=True, blank=True)
+    addressed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["report", "submission_number", "section"]
+        verbose_name = _("section review")
+        verbose_name_plural = _("section reviews")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "submission_number", "section"], name="section_review_once_per_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} #{self.submission_number} {self.section}: {self.verdict}"
+
+
+class InternalNote(models.Model):
+    """A note on a report seen only by the Secretariat."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="internal_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["report", "created_at", "pk"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.text[:40]}"
 
 
 # --- Security events ---------------------------------------------------------------------

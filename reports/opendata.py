@@ -1,0 +1,1 @@
+"""Bulk open-data downloads per cycle (CSV, JSON and XLSX in one ZIP), rebuilt on publication."""

@@ -1,0 +1,1 @@
+"""The public side: published reports, Action Line pages, search (what anyone may read)."""
