@@ -38,8 +38,11 @@ SESSION_NEXT_KEY = "portal_mfa_next"
 SESSION_ENROLLED_KEY = "portal_mfa_enrolled_user"
 # Staff sessions need the second factor on every page (a staff member can read any entity's PDFs in
 # the portal too), except these: logging in and out, setting up or giving the factor, the account's
-# own pages, the language switch, the health check, the icon and static files.
-OPEN_TO_STAFF_WITHOUT_SECOND_FACTOR = ("/accounts/", "/i18n/", "/healthz", "/favicon.ico", "/static/")
+# own pages, the language switch, the health check, the icon and static files, and the open data.
+OPEN_TO_STAFF_WITHOUT_SECOND_FACTOR = (
+    *("/accounts/", "/i18n/", "/healthz", "/favicon.ico", "/static/"),
+    *("/api/v1/", "/data/"),  # open data: published only, the same for everyone
+)
 # What counts as the second factor at login (recovery codes alone are only a way back in).
 FACTOR_TYPES = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
 

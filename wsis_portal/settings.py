@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # /sitemap.xml of the public pages (reports/public/sitemaps.py)
     "crispy_forms",
     "crispy_bootstrap5",
     "allauth",
@@ -68,6 +69,9 @@ INSTALLED_APPS = [
     "allauth.mfa",  # TOTP, recovery codes and security keys; required for staff (wsis_portal/mfa.py)
     "auditlog",  # model history of entities, members and invitations (reports/audit.py)
     "django_countries",  # only for its translated country names (Country.display_name)
+    "rest_framework",  # the read-only open-data API under /api/v1/ (reports/api/)
+    "drf_spectacular",  # its OpenAPI 3 document, /api/v1/openapi.json
+    "django_filters",  # the API's filters
     "action_lines",
     "reports",
 ]
@@ -235,8 +239,33 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Submission PDFs, compilations and bulk data files go through Django's storage: the local disk
+# (MEDIA_ROOT) by default; an S3-compatible bucket (MinIO, Ceph RGW, AWS S3) when
+# AWS_STORAGE_BUCKET_NAME is set, so that web and workers on several hosts share nothing but
+# PostgreSQL, Redis and the bucket (docs/decisions/0011-object-storage-and-queues.md). The bucket
+# stays private: downloads are streamed by the portal after its permission check.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None  # None: AWS itself
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None  # None: the host's IAM role
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
+AWS_DEFAULT_ACL = None  # the bucket's own policy (private)
+AWS_QUERYSTRING_AUTH = True
+AWS_S3_FILE_OVERWRITE = False  # a second file under a taken name gets a new name, as on disk
+# Path-style URLs (endpoint/bucket/key) for MinIO and other self-hosted servers.
+AWS_S3_ADDRESSING_STYLE = env.str(
+    "AWS_S3_ADDRESSING_STYLE", default="path" if AWS_S3_ENDPOINT_URL else "auto"
+)
+# A compilation copies its sources from the bucket into a temporary folder, at most this much.
+COMPILE_SPOOL_MAX_MB = env.int("COMPILE_SPOOL_MAX_MB", default=4096)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": (
+            "storages.backends.s3.S3Storage"
+            if AWS_STORAGE_BUCKET_NAME
+            else "django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -300,11 +329,21 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=600_000)  # KiB
 # A broker outage must not hang a web request: fail fast, the sweeper catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+# A worker's pool process killed mid-task (out of memory, a crash) has its task put back on its
+# queue at once (acks_late with reject_on_worker_lost, on every task that does real work), and
+# another process runs it within seconds. A task whose whole worker vanished stays with Redis until
+# the visibility timeout, and the sweepers hand its row over again after the task's hard time
+# limit plus DELIVERY_SWEEP_AFTER (minutes for PDFs and e-mails). The visibility timeout is set with
+# the time limits: above the longest hard limit (the compilation's, 3300 s in
+# reports/compilation/build.py) so that a task still running is never handed to a second worker,
+# and above DELIVERY_RETRY_MAX_DELAY (a retry waits in its worker, unacknowledged). Checked below
+# and in tests/integration/test_worker_lost.py.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str | bool] = {
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
     "max_retries": 1,
-    "visibility_timeout": 3600,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
 }
 if _FILESYSTEM_BROKER:
     _BROKER_DIR = VAR_DIR / "broker"
@@ -332,6 +371,12 @@ DELIVERY_RETRY_MAX_DELAY = env.float("DELIVERY_RETRY_MAX_DELAY", default=1800.0)
 # Compilations (reports/compilation/build.py) follow the same delays and sweep, with their task's own
 # time limit and at most three attempts.
 DELIVERY_SWEEP_AFTER = env.int("DELIVERY_SWEEP_AFTER", default=120)
+_LONGEST_WAIT = max(CELERY_TASK_TIME_LIMIT, DELIVERY_RETRY_MAX_DELAY)
+if not _FILESYSTEM_BROKER and _LONGEST_WAIT >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT and DELIVERY_RETRY_MAX_DELAY: "
+        "otherwise a running or waiting task is handed to a second worker."
+    )
 CELERY_BEAT_SCHEDULE = {
     "deliveries-sweep": {
         "task": "reports.deliveries_sweep",
@@ -360,6 +405,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.reminders_send",
         "schedule": 3600.0,
         "options": {"expires": 3000},
+    },
+    # Open-data archives (reports/opendata.py) whose published data changed and were not rebuilt yet.
+    "opendata-refresh": {
+        "task": "reports.opendata_refresh",
+        "schedule": 300.0,
+        "options": {"expires": 280},
     },
 }
 
@@ -420,6 +471,42 @@ PORTAL_RATE_LIMITS = {
     "download": env.str("DOWNLOAD_LIMIT", default="20/m/user,300/h/user"),
     # Compilations requested by one member of the secretariat.
     "compilation": env.str("COMPILATION_LIMIT", default="20/h/user"),
+}
+
+# --- Open data: the read-only API (/api/v1/) and the bulk downloads (/data/) -----------------------
+# Django REST framework, for anyone and without login: no authentication (a session cookie is not
+# read, so nothing depends on who asks), GET only, pages of API_PAGE_SIZE (``?page_size=`` up to
+# API_MAX_PAGE_SIZE), and at most API_RATE_LIMIT requests per client address (proxy-aware, counted
+# in the shared cache), then 429 with Retry-After. Why this stack: docs/decisions/0012-open-data-api.md.
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_PAGINATION_CLASS": "reports.api.limits.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["reports.api.limits.ClientAddressThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env.str("API_RATE_LIMIT", default="120/min")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "WSIS+20 reporting portal — open data API",
+    "DESCRIPTION": (
+        "The published stakeholder reports on the implementation of the WSIS outcomes, their "
+        "entities, the WSIS Action Lines and the reporting cycles. Read-only, no key needed. "
+        "Licence: Creative Commons Attribution 4.0 (CC BY 4.0). Bulk downloads per cycle: /data/."
+    ),
+    "VERSION": "1",
+    "LICENSE": {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": False,
 }
 
 # --- Logging ------------------------------------------------------------------------
