@@ -15,16 +15,14 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.files.base import ContentFile
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from . import audit, deadlines, published, reviewing, selectors, text
-from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, NARRATIVE_FIELDS, SECTIONS, Kind, section
+from . import audit, deadlines, selectors, text
+from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, Kind, section
 from .delivery import rows as delivery_rows
 from .delivery import runner as delivery
 from .delivery import tasks as delivery_tasks
@@ -46,7 +44,6 @@ from .models import (
     Invitation,
     KeyIndicator,
     Membership,
-    PublishedVersion,
     Report,
     ReportingCycle,
     SecurityEvent,
@@ -177,16 +174,8 @@ def membership_remove(*, entity: Entity, user: User, actor: User) -> None:
 # --- The report -------------------------------------------------------------------------
 
 
-def report_get_or_create(*, entity: Entity, cycle: ReportingCycle, language: str | None = None) -> Report:
-    """The entity's report for ``cycle``; a new one is written in ``language`` (the interface
-    language of whoever opens it first) until the entity chooses another (``report_set_language``)."""
-    defaults: dict[str, Any] = {}
-    if language:
-        try:
-            defaults["language"] = translation.get_supported_language_variant(language)
-        except LookupError:
-            pass
-    report, _created = Report.objects.get_or_create(entity=entity, cycle=cycle, defaults=defaults)
+def report_get_or_create(*, entity: Entity, cycle: ReportingCycle) -> Report:
+    report, _created = Report.objects.get_or_create(entity=entity, cycle=cycle)
     return report
 
 
@@ -390,15 +379,9 @@ def _same(current: dict[str, Any], data: dict[str, Any]) -> bool:
 
 @transaction.atomic
 def report_set_language(*, report: Report, language: str) -> Report:
-    """The language the entity writes its report in (any of the portal's six): its PDFs are laid out
-    in it and its receipts, reminders and changes-requested e-mails are written in it. Submissions
-    already made keep the language they were made in (their snapshot and stored PDF)."""
-    if language not in dict(settings.LANGUAGES):
-        raise ReportError(_("Choose one of the portal's languages."))
     locked = _lock(report)
-    if locked.language != language:
-        locked.language = language
-        locked.save(update_fields=["language", "updated_at"])
+    locked.language = language
+    locked.save(update_fields=["language", "updated_at"])
     return locked
 
 
@@ -439,8 +422,7 @@ def report_submit(*, report: Report, user: User, at: datetime | None = None) -> 
     locked = _lock(report)
     if not locked.is_editable_by_stakeholders:
         raise NotEditable(_("This report has already been submitted."))
-    # What the cycle requires, and every section the Secretariat flagged edited or answered.
-    missing = reviewing.report_checklist(report=locked)
+    missing = selectors.report_missing_items(report=locked)
     if missing:
         raise SubmissionRefused(
             _("The report is not complete yet: %(items)s.")
@@ -486,24 +468,14 @@ def report_request_changes(
     (``due_at``; by default ``deadlines.CHANGES_DUE_DAYS`` days, end of day in the cycle's zone): the
     entity may resubmit until then, whatever the cycle's late rule."""
     message = (message or "").strip()
+    if not message:
+        raise ReportError(_("Say what should be changed: the message is sent to the entity."))
     locked = _lock(report)
-    if not message and not reviewing.review_flagged_unsent(report=locked):
-        raise ReportError(
-            _(
-                "Say what should be changed: mark at least one section “Needs changes” with a comment, "
-                "or write a message. Both are sent to the entity."
-            )
-        )
     _move(locked, S.CHANGES_REQUESTED, actor=actor, message=message)
-    flagged = reviewing.review_send(report=locked, at=timezone.now())
     locked.changes_requested_message = message
     locked.changes_due_at = due_at or deadlines.changes_due_default(locked.cycle)
     locked.save()
-    delivery.changes_notice_create(
-        report=locked,
-        message=message,
-        sections=[{"key": r.section, "comment": r.comment} for r in flagged],
-    )
+    delivery.changes_notice_create(report=locked, message=message)
     return locked
 
 
@@ -518,108 +490,14 @@ def report_transition(*, report: Report, to_status: str, actor: User, message: s
     if to_status == S.CHANGES_REQUESTED:
         return report_request_changes(report=report, actor=actor, message=message)
     locked = _lock(report)
-    from_status = locked.status
     _move(locked, to_status, actor=actor, message=message)
     locked.save()
-    if S.PUBLISHED in {from_status, to_status}:  # the public pages, search and caches follow
-        published_version_record(report=locked, actor=actor)
     if to_status in {S.ACCEPTED, S.PUBLISHED}:
         # The entity's members learn it by e-mail, in the report's language (sent once by the worker).
         delivery_rows.status_notice_create(report=locked, status=to_status)
     if to_status in {S.ACCEPTED, S.PUBLISHED}:  # published, or back from published: the open data
         open_data_refresh_on_commit(cycle_id=locked.cycle_id)
     return locked
-
-
-@transaction.atomic
-def published_version_record(*, report: Report, actor: User | None) -> PublishedVersion | None:
-    """Keep the public side in step with a report's publication (called by ``report_transition``).
-
-    Published: its latest submission, without the follow-up contact, becomes the current published
-    version: the next number for a new submission, the same version again when the report is
-    published again unchanged. Taken back: the current version is marked withdrawn (the report
-    leaves every public page). Either way public caches start afresh once the change is committed."""
-    transaction.on_commit(published.public_stamp_forget)
-    versions = PublishedVersion.objects.select_for_update().filter(report=report)
-    current = versions.filter(is_current=True).first()
-    now = timezone.now()
-    if report.status != S.PUBLISHED:
-        if current is not None and current.withdrawn_at is None:
-            current.withdrawn_at = now
-            current.save(update_fields=["withdrawn_at"])
-        return current
-    submission = report.submissions.order_by("-number").first()
-    if current is not None and submission is not None and current.submission_id == submission.pk:
-        current.withdrawn_at = None
-        current.save(update_fields=["withdrawn_at"])
-        return current
-    content = submission.content if submission else snapshot.document_for_report(report)
-    doc = published.document_public(content)
-    if current is not None:
-        current.is_current = False
-        current.withdrawn_at = current.withdrawn_at or now
-        current.save(update_fields=["is_current", "withdrawn_at"])
-    config = published.search_config_for(report.language)
-    version = PublishedVersion.objects.create(
-        report=report,
-        number=(current.number + 1) if current else 1,
-        submission=submission,
-        published_at=now,
-        published_by=actor,
-        content=doc,
-        search_title=published.document_search_title(doc),
-        search_text=published.document_search_text(doc),
-        search_config=config,
-    )
-    if connection.vendor == "postgresql":
-        PublishedVersion.objects.filter(pk=version.pk).update(search_vector=published.search_vector(config))
-    return version
-
-
-def published_versions_ensure() -> int:
-    """A first published version for every published report that has none (reports published in
-    bulk, e.g. by the demo data, not through ``report_transition``): their latest submission,
-    without the contact. Returns how many were recorded."""
-    missing = Report.objects.filter(status=S.PUBLISHED).exclude(published_versions__is_current=True)
-    latest = Submission.objects.filter(
-        report__in=missing, number=F("report__submission_count")
-    ).select_related("report")
-    now = timezone.now()
-    rows = []
-    for sub in latest.iterator(chunk_size=500):
-        doc = published.document_public(sub.content)
-        rows.append(
-            PublishedVersion(
-                report_id=sub.report_id,
-                number=1 + PublishedVersion.objects.filter(report_id=sub.report_id).count(),
-                submission=sub,
-                published_at=sub.report.updated_at or now,
-                content=doc,
-                search_title=published.document_search_title(doc),
-                search_text=published.document_search_text(doc),
-                search_config=published.search_config_for(sub.report.language),
-            )
-        )
-    with transaction.atomic():
-        created = PublishedVersion.objects.bulk_create(rows, batch_size=500)
-        if connection.vendor == "postgresql":
-            for config in {row.search_config for row in created}:
-                ids = [r.pk for r in created if r.search_config == config]
-                PublishedVersion.objects.filter(pk__in=ids).update(
-                    search_vector=published.search_vector(config)
-                )
-        transaction.on_commit(published.public_stamp_forget)
-    return len(created)
-
-
-def published_version_pdf_store(
-    *, version: PublishedVersion, content: bytes, filename: str
-) -> PublishedVersion:
-    """Keep the public PDF of a published version, laid out on its first download: later downloads
-    read the stored file. Two first downloads at once both lay it out; the last one stored stays."""
-    version.pdf.save(filename, ContentFile(content), save=False)
-    PublishedVersion.objects.filter(pk=version.pk).update(pdf=version.pdf.name)
-    return version
 
 
 @transaction.atomic
@@ -890,110 +768,6 @@ def account_delete(*, user: User) -> list[tuple[Entity, Membership]]:
                 report.save(update_fields=["section_versions"])
     user.delete()
     return handovers
-
-
-# --- Cycles: starting from the previous cycle's report ----------------------------------------
-
-
-@transaction.atomic
-def report_start_from_previous(*, report: Report, user: User, at: datetime | None = None) -> Report:
-    """Fill a new cycle's untouched draft with the entity's report for the previous cycle as it
-    was last submitted: the narrative answers, every Action Line (answers and not-applicable marks),
-    the success stories, the indicator rows and the follow-up contact. Each copied section counts as
-    saved once (a form loaded before the copy is told about it, as for a colleague's save); the
-    history records where the report started from.
-
-    Refused (``NotEditable``) once anything has been saved in the report, or when there is no
-    submitted report of an earlier cycle to start from."""
-    membership_require(entity=report.entity, user=user)
-    locked = _lock(report)
-    if locked.status != S.DRAFT or locked.started_from_id or not selectors.report_is_blank(report=locked):
-        raise NotEditable(
-            _(
-                "This report already has content of its own, so it cannot start from the previous "
-                "report any more: copy what you need section by section."
-            )
-        )
-    previous = selectors.report_previous_submitted(report=locked)
-    if previous is None:
-        raise ReportError(_("Your entity has no submitted report of an earlier cycle to start from."))
-    doc = previous.document
-    now = at or timezone.now()
-    keys: list[str] = []
-
-    narrative = doc.get("narrative", {})
-    for name in NARRATIVE_FIELDS:
-        setattr(locked, name, text.normalize(narrative.get(name, "")))
-    for spec in SECTIONS:
-        if spec.kind is not Kind.ACTION_LINES and any(narrative.get(n) for n in spec.field_names):
-            keys.append(spec.key)
-
-    lines = {line.code: line for line in ActionLine.objects.all()}
-    progress, stories = [], []
-    for part in doc.get("action_lines", []):
-        line = lines.get(part.get("code", ""))
-        if line is None:  # a line retired since: nothing to attach its answers to
-            continue
-        answers = {
-            q: text.normalize(part.get(q, "")) for q in ("achievements", "challenges", "future_priorities")
-        }
-        not_applicable = bool(part.get("not_applicable"))
-        if not not_applicable and not any(answers.values()) and not part.get("success_stories"):
-            continue
-        progress.append(
-            ActionLineProgress(report=locked, action_line=line, not_applicable=not_applicable, **answers)
-        )
-        stories.extend(
-            SuccessStory(
-                report=locked,
-                action_line=line,
-                title=story.get("title", "")[:300],
-                description=text.normalize(story.get("description", "")),
-                url=story.get("url", "") or "",
-                year=story.get("year"),
-                order=order,
-            )
-            for order, story in enumerate(part.get("success_stories", []))
-        )
-        keys.append(section_key_for_line(line))
-    ActionLineProgress.objects.bulk_create(progress)
-    SuccessStory.objects.bulk_create(stories)
-
-    indicators = [
-        KeyIndicator(
-            report=locked,
-            order=order,
-            **{name: row.get(name) or ("" if name != "year" else None) for name, _label in INDICATOR_COLUMNS},
-        )
-        for order, row in enumerate(doc.get("indicators", []))
-        if row.get("indicator")
-    ]
-    KeyIndicator.objects.bulk_create(indicators)
-    if indicators and "indicators" not in keys:
-        keys.append("indicators")
-
-    contact = doc.get("contact", {})
-    if any(contact.get(name) for name, _label in CONTACT_FIELDS):
-        FollowUpContact.objects.update_or_create(
-            report=locked, defaults={name: contact.get(name, "") or "" for name, _label in CONTACT_FIELDS}
-        )
-        keys.append("contact")
-
-    by = getattr(user, "email", "")
-    locked.section_versions = {key: {"v": 1, "by": by, "at": now.isoformat()} for key in keys}
-    locked.lines_covered = _lines_covered(locked)
-    locked.started_from = previous.report
-    locked.version += 1
-    locked.save()
-    with translation.override(settings.LANGUAGE_CODE):  # the secretariat reads it in the history
-        note = _("Started from the entity's report for %(cycle)s (submission no. %(number)d).") % {
-            "cycle": previous.cycle.name,
-            "number": previous.number,
-        }
-    StatusChange.objects.create(
-        report=locked, from_status=S.DRAFT, to_status=S.DRAFT, actor=user, message=note, created_at=now
-    )
-    return locked
 
 
 # --- Open data -----------------------------------------------------------------------------------

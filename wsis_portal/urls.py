@@ -21,7 +21,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("reports.public.urls")),  # /published/, /action-lines/, /sitemap.xml: anyone may read
     # Open data: the read-only API and the bulk downloads (reports/api/).
     path("api/v1/", include("reports.api.urls")),
     path("data/", include("reports.api.data_urls")),
