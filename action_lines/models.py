@@ -5,7 +5,7 @@ never new code: every part of the report that covers Action Lines iterates these
 """
 
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import get_language_bidi, gettext
 from django.utils.translation import gettext_lazy as _
 
 from wsis_portal.db import TimeStampedModel
@@ -91,10 +91,17 @@ class ActionLine(TimeStampedModel):
     @property
     def label(self) -> str:
         """How the template names the line, in the active language: ``C2: Information and
-        communication infrastructure`` or, for a sub-line, ``C7. E-Government``."""
+        communication infrastructure`` or, for a sub-line, ``C7. E-Government``.
+
+        In a right-to-left language the code is a left-to-right island (Unicode isolates LRI … PDI):
+        the colon or full stop after it then stays on the code's side, and a paragraph whose
+        direction is taken from its text (``dir="auto"``) reads the title, not the code."""
+        code = f"C{self.number}" if self.is_sub_line else self.code
+        if get_language_bidi():
+            code = f"\u2066{code}\u2069"
         if self.is_sub_line:
-            return f"C{self.number}. {self.display_short_title}"
-        return f"{self.code}: {self.display_title}"
+            return f"{code}. {self.display_short_title}"
+        return f"{code}: {self.display_title}"
 
     @property
     def slug(self) -> str:

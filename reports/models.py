@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from action_lines.models import ActionLine
 from reports import text
@@ -488,7 +489,7 @@ class FollowUpContact(TimeStampedModel):
     """The person responsible for WSIS follow-up (end of Annex 1)."""
 
     report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="contact")
-    name = models.CharField(_("name"), max_length=200, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=200, blank=True)
     position = models.CharField(_("position"), max_length=200, blank=True)
     unit = models.CharField(_("entity unit"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -715,10 +716,12 @@ class SecurityEvent(models.Model):
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+    # Translators: the state of a background job (a report PDF, an e-mail or a compilation); use a
+    # form that fits all three, e.g. not agreeing with one noun's gender.
+    QUEUED = "queued", pgettext_lazy("job status", "Queued")
+    RUNNING = "running", pgettext_lazy("job status", "Running")
+    DONE = "done", pgettext_lazy("job status", "Done")
+    FAILED = "failed", pgettext_lazy("job status", "Failed")
 
 
 _Job = TypeVar("_Job", bound="BackgroundJob")

@@ -148,7 +148,7 @@ def report_outline(*, report: Report) -> list[OutlineItem]:
                 child = OutlineItem(
                     key=f"line-{line.code}",
                     number=line.code if not line.is_sub_line else "",
-                    title=line.short_title if line.is_sub_line else line.title,
+                    title=line.display_short_title if line.is_sub_line else line.display_title,
                     state=_line_state(rows.get(line.pk)),
                 )
                 if line.parent_id and line.parent_id in by_parent:

@@ -15,7 +15,8 @@ import pytest
 from django import forms
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from reports.web.forms import EntityForm
 from tests import factories
@@ -202,3 +203,97 @@ def test_the_entity_form_lists_countries_and_regions_in_the_readers_language_and
     assert positions == sorted(positions)
     with translation.override("ru"):
         assert "Кения — Африка" in labels()
+
+
+# --- Terms and dates -------------------------------------------------------------------------
+
+GLOSSARY = ROOT / "locale" / "GLOSSARY.md"
+
+
+def checked_terms() -> list[tuple[str, dict[str, list[str]]]]:
+    """The table "Checked terms" of locale/GLOSSARY.md: an English pattern, the forms per language."""
+    text = GLOSSARY.read_text().split("## Checked terms", 1)[1]
+    rows = [line.strip().strip("|").split("|") for line in text.splitlines() if line.startswith("| `")]
+    header = ["fr", "es", "ar", "zh_Hans", "ru"]
+    terms = []
+    for cells in rows:
+        assert len(cells) == 1 + len(header), f"GLOSSARY.md: a checked term needs {header}: {cells}"
+        forms = {lang: cell.strip().split("/") for lang, cell in zip(header, cells[1:], strict=True)}
+        terms.append((cells[0].strip().strip("`"), forms))
+    return terms
+
+
+def compiled(directory: str, tmp_path: Path) -> dict:
+    mo = tmp_path / f"{directory}.mo"
+    subprocess.run([msgfmt(), "-o", str(mo), str(po_file(directory))], check=True)
+    with open(mo, "rb") as fh:
+        return _messages(fh)
+
+
+def test_the_glossary_lists_the_checked_terms():
+    terms = dict(checked_terms())
+    assert {r"WSIS\+20", r"(?i)facilitator", "Secretary-General", r"(?i)\bsecretariat\b"} <= terms.keys()
+    assert terms[r"WSIS\+20"]["fr"] == ["SMSI+20"]
+
+
+@pytest.mark.parametrize("directory", LOCALES.values())
+def test_every_translation_uses_the_glossarys_terms(directory, tmp_path):
+    messages = compiled(directory, tmp_path)
+    wrong = []
+    for pattern, agreed in checked_terms():
+        for key, text in messages.items():
+            msgid = (key[0] if isinstance(key, tuple) else key).split("\x04")[-1]
+            if (
+                msgid
+                and re.search(pattern, msgid)
+                and not any(f.lower() in text.lower() for f in agreed[directory])
+            ):
+                wrong.append(f"{pattern} → {'/'.join(agreed[directory])}: {msgid[:60]!r} = {text[:60]!r}")
+    assert not wrong, f"{directory}: translations not using locale/GLOSSARY.md's terms:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("directory", LOCALES.values())
+def test_no_translation_leaves_a_bare_wsis_or_an_english_plural_trick(directory, tmp_path):
+    messages = compiled(directory, tmp_path)
+    bare = [text for key, text in messages.items() if key and re.search(r"\bWSIS\b", text)]  # not the header
+    assert not bare, f"{directory}: 'WSIS' left in English: {bare[:5]}"
+    tricks = [key for key in messages if re.search(r"\w\(s\)", key if isinstance(key, str) else key[0])]
+    assert not tricks, f"{directory}: use ngettext/blocktranslate count, not '(s)': {tricks[:5]}"
+
+
+# 2 December 2026, 14:30: day before month in every language but Chinese (year first), never the
+# American 12/02/2026.
+LAST_SAVED = {
+    "en": "2 Dec 2026, 14:30",
+    "fr": "02/12/2026 14:30",
+    "es": "02/12/2026 14:30",
+    "ar": "02\u200f/12\u200f/2026 2:30 م",
+    "zh-hans": "2026年12月2日 14:30",
+    "ru": "02.12.2026 14:30",
+}
+
+
+@pytest.mark.parametrize("language", LAST_SAVED)
+def test_short_dates_and_times_follow_each_languages_order(language):
+    moment = datetime(2026, 12, 2, 14, 30, tzinfo=ZoneInfo("UTC"))
+    with translation.override(language):
+        assert date_format(moment, "SHORT_DATETIME_FORMAT") == LAST_SAVED[language]
+        long = date_format(moment, "DATETIME_FORMAT")
+    assert "12/02" not in long, f"{language}: American date {long!r}"
+    assert "Dec. 2" not in long, f"{language}: American date {long!r}"
+
+
+@pytest.mark.django_db
+def test_an_arabic_section_says_when_it_was_last_saved_day_first(client, report):
+    member_speaking(client, report, "ar")
+    url = reverse("reports:section", kwargs={"report_id": report.pk, "key": "executive-summary"})
+    saved = client.post(url, {"base_version": 0, "executive_summary": "ملخص."})
+    assert saved.status_code in {200, 302}
+    page = client.get(url).content.decode()
+    found = re.search(r'id="save-status"[^>]*>([^<]*)<', page)
+    assert found, "no save status on the page"
+    status = found.group(1)
+    day_month = re.search(r"\b(\d{2})\u200f/(\d{2})\u200f/\d{4} ", status)
+    assert day_month, f"the Arabic save status is not written dd/mm/yyyy: {status!r}"
+    today = timezone.localtime()
+    assert (int(day_month.group(1)), int(day_month.group(2))) == (today.day, today.month), status

@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from action_lines.models import ActionLine
 from wsis_portal import limits
@@ -239,5 +240,8 @@ class CompilationAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{job}: {exc}", messages.WARNING)
         if retried:
             self.message_user(
-                request, _("%(n)d compilation(s) queued again.") % {"n": retried}, messages.SUCCESS
+                request,
+                ngettext("%(n)d compilation queued again.", "%(n)d compilations queued again.", retried)
+                % {"n": retried},
+                messages.SUCCESS,
             )

@@ -269,7 +269,7 @@ class Dashboard:
 
 
 def _line_label(line: ActionLine) -> str:
-    return line.short_title if line.parent_id else f"{line.code} {line.short_title}"
+    return line.display_short_title if line.parent_id else f"{line.code} {line.display_short_title}"
 
 
 def dashboard_figures(data: DashboardData) -> dict[str, Figure]:

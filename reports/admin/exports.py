@@ -20,6 +20,7 @@ from typing import IO, Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -150,7 +151,9 @@ def line_export_header() -> list[str]:
         *_report_fact_headers(),
         _("Action Line"),
         _("Action Line title"),
-        _("State"),
+        # Translators: column of the Action Line export: whether the line is answered, not started or
+        # marked not applicable (not the report's review status, which is "Status").
+        pgettext("action line answer state", "State"),
         _("Achievements"),
         _("Challenges"),
         _("Future priorities"),

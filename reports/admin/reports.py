@@ -265,7 +265,12 @@ class ActionLineCoveredFilter(admin.SimpleListFilter):
             if line.parent_id in codes:
                 self.line_ids.setdefault(codes[line.parent_id], []).append(line.pk)
         return [
-            (line.code, f"{line.code} {line.short_title}" if not line.parent_id else f"— {line.short_title}")
+            (
+                line.code,
+                f"{line.code} {line.display_short_title}"
+                if not line.parent_id
+                else f"— {line.display_short_title}",
+            )
             for line in lines
         ]
 
@@ -841,9 +846,13 @@ class ReportAdmin(admin.ModelAdmin):
         if refused:
             shown = refused[:10]
             more = len(refused) - len(shown)
-            text = ngettext("%(n)d report refused: ", "%(n)d reports refused: ", len(refused)) % {
-                "n": len(refused)
-            }
+            # Translators: the move to the new status was refused, not the reports themselves (they keep
+            # their current status); the reasons follow after the colon, one per report.
+            text = ngettext(
+                "%(n)d report could not be moved to “%(status)s”: ",
+                "%(n)d reports could not be moved to “%(status)s”: ",
+                len(refused),
+            ) % {"n": len(refused), "status": label}
             text += " ".join(shown)
             if more:
                 text += " " + _("… and %(n)d more.") % {"n": more}
@@ -1237,10 +1246,14 @@ class ReminderDaysField(forms.CharField):
                     % {"value": part}
                 ) from None
             if abs(day) > self.MAX_DAYS:
+                # Translators: %(value)d is always more than 365 here; %(max)d is 365.
                 raise forms.ValidationError(
-                    _(
+                    ngettext(
+                        "%(value)d day is more than a year; reminders can be up to %(max)d days before "
+                        "or after the deadline.",
                         "%(value)d days is more than a year; reminders can be up to %(max)d days before "
-                        "or after the deadline."
+                        "or after the deadline.",
+                        abs(day),
                     )
                     % {"value": day, "max": self.MAX_DAYS}
                 )

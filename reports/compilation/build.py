@@ -265,9 +265,13 @@ def _plan_action_lines(selection: Selection, subs: list[Submission]) -> list[Par
         leads = [f.agency.acronym for f in line.facilitators.all() if f.role == "lead"]
         cos = [f.agency.acronym for f in line.facilitators.all() if f.role == "co"]
         if leads:
-            part.facilitators = _("Lead facilitator(s): %(leads)s") % {"leads": ", ".join(leads)}
+            part.facilitators = ngettext(
+                "Lead facilitator: %(leads)s", "Lead facilitators: %(leads)s", len(leads)
+            ) % {"leads": ", ".join(leads)}
             if cos:
-                part.facilitators += " · " + _("Co-facilitators: %(cos)s") % {"cos": ", ".join(cos)}
+                part.facilitators += " · " + ngettext(
+                    "Co-facilitator: %(cos)s", "Co-facilitators: %(cos)s", len(cos)
+                ) % {"cos": ", ".join(cos)}
         for sub in subs:
             page_map = sub.pdf_page_map or {}
             pages = page_map.get("lines", {}).get(line.code)

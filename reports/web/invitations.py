@@ -23,6 +23,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .. import services
 from ..delivery.rows import invitation_email_create
@@ -116,9 +117,12 @@ def invitation_read(token: str, *, max_age: timedelta = MAX_AGE) -> Invitation:
 
 def _expired(max_age: timedelta) -> InvitationExpired:
     return InvitationExpired(
-        _(
+        ngettext(
+            "This invitation has expired: invitations are valid for %(days)d day. "
+            "Ask a colleague to invite you again.",
             "This invitation has expired: invitations are valid for %(days)d days. "
-            "Ask a colleague to invite you again."
+            "Ask a colleague to invite you again.",
+            max_age.days,
         )
         % {"days": max_age.days}
     )

@@ -9,6 +9,9 @@
   // The portal writes English dates the UN's way (21 January 2027, 14:30: wsis_portal/formats/en),
   // which is British English's, not the American default of "en".
   if (language === "en") { language = "en-GB"; }
+  // Arabic dates on the page are written with Latin digits (Django's formats, as UN Arabic documents
+  // write them); the browser's Arabic default would switch to Arabic-Indic digits beside them.
+  if (language === "ar") { language = "ar-u-nu-latn"; }
   var format;
   try {
     format = new Intl.DateTimeFormat(language, {

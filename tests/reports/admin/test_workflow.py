@@ -166,7 +166,7 @@ def test_bulk_start_review_moves_the_submitted_and_names_the_refused(
     )
     shown = texts(response)
     assert "3 reports moved to “Under review”." in shown
-    assert any("1 report refused" in t and "Still a draft" in t for t in shown)
+    assert any("1 report could not be moved to “Under review”" in t and "Still a draft" in t for t in shown)
     assert set(Report.objects.filter(status=S.UNDER_REVIEW).values_list("pk", flat=True)) == {
         r.pk for r in submitted
     }

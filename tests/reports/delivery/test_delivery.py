@@ -165,7 +165,7 @@ def test_the_receipt_speaks_the_reports_language_and_the_secretariat_gets_englis
     for kind in (K.RENDER_PDF, K.SECRETARIAT_EMAIL, K.RECEIPT_EMAIL):
         assert run(rows(submission)[kind]).outcome is Outcome.DONE
     (receipt,) = mailbox.to("owner@example.org")
-    assert receipt.subject == f"Votre rapport WSIS+20 a bien été reçu — {report.entity.name}"
+    assert receipt.subject == f"Votre rapport SMSI+20 a bien été reçu — {report.entity.name}"
     (to_secretariat,) = mailbox.to("wsis-info@itu.int")
     assert to_secretariat.subject.startswith("WSIS+20 report submitted: ")
 
