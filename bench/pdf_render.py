@@ -164,6 +164,76 @@ def report_document(kind: str, seed: int = 2025) -> dict[str, Any]:
     }
 
 
+# Text for the Arabic and Chinese twins of the full report: the English report's structure (the same
+# fields filled, bullets as bullets, paragraphs as paragraphs, about as many characters) in sentences
+# of the kind entities write, so that the comparison is between scripts, not between amounts of text.
+SENTENCES = {
+    "ar": [
+        "عملت الوزارة خلال العقدين الماضيين على توسيع شبكات النطاق العريض لتشمل المناطق الريفية والنائية، "
+        "بالشراكة مع مشغلي الاتصالات والقطاع الخاص.",
+        "أُطلقت الاستراتيجية الوطنية للتحول الرقمي في عام 2019، وهي تضع الإنسان في صميم السياسات الرقمية "
+        "وتربط أهدافها بأهداف التنمية المستدامة.",
+        "ارتفعت نسبة السكان الذين يستخدمون الإنترنت من 12 في المائة عام 2005 إلى 78 في المائة عام 2024، "
+        "وتقلصت الفجوة بين الجنسين في الوصول إلى الخدمات الرقمية.",
+        "لا تزال تكلفة الأجهزة والاشتراكات عائقاً أمام الأسر ذات الدخل المنخفض، كما أن نقص المهارات الرقمية "
+        "يحد من الاستفادة الكاملة من الخدمات الحكومية الإلكترونية.",
+        "نعتزم في السنوات المقبلة تعزيز الأمن السيبراني وحماية البيانات الشخصية، وتوسيع برامج التدريب على "
+        "المهارات الرقمية للشباب والنساء.",
+        "ربطت مبادرة المدارس المتصلة أكثر من ألفي مدرسة بالإنترنت عالي السرعة، وزودت المعلمين بمحتوى "
+        "تعليمي رقمي باللغة العربية.",
+    ],
+    "zh-hans": [
+        "二十年来，本部致力于将宽带网络延伸到农村和偏远地区，并与电信运营商和私营部门建立了伙伴关系。",
+        "国家数字化转型战略于2019年发布，以人为本，将数字政策目标与可持续发展目标相衔接。",
+        "互联网用户占人口的比例从2005年的12%上升到2024年的78%，男女在获取数字服务方面的差距明显缩小。",
+        "设备和资费成本仍然是低收入家庭的障碍，数字技能不足也限制了人们充分利用电子政务服务。",
+        "今后几年，我们将加强网络安全和个人数据保护，并扩大面向青年和妇女的数字技能培训项目。",
+        "“学校联网”倡议已为两千多所学校接入高速互联网，并为教师提供了中文数字教学内容。",
+    ],
+}
+ENTITY_NAMES = {
+    "ar": ("وزارة الاتصالات والاقتصاد الرقمي", "MCDE"),
+    "zh-hans": ("通信和数字经济部", "MCDE"),
+}
+
+
+def _rewrite(text: str, language: str, rng: random.Random) -> str:
+    """``text`` with each line rewritten in ``language``: a line keeps its bullet, and about its length
+    (Chinese fits about twice the meaning in a character, so half as many)."""
+    pool = SENTENCES[language]
+    scale = 0.5 if language == "zh-hans" else 1.0
+    lines = []
+    for line in text.split("\n"):
+        if not line.strip():
+            lines.append(line)
+            continue
+        bullet = "- " if line.lstrip().startswith("- ") else ""
+        target, out = len(line) * scale, ""
+        while len(out) < target:
+            out += ("" if not out else (" " if language == "ar" else "")) + rng.choice(pool)
+        lines.append(bullet + out)
+    return "\n".join(lines)
+
+
+@functools.cache
+def language_document(language: str, seed: int = 2025) -> dict[str, Any]:
+    """The full report written in ``language`` (``ar``, ``zh-hans``): same structure, its own script."""
+    import copy
+
+    rng = random.Random(seed)
+    doc = copy.deepcopy(report_document("full"))
+    doc["language"] = language
+    doc["entity"]["name"], doc["entity"]["acronym"] = ENTITY_NAMES[language]
+    doc["narrative"] = {k: _rewrite(v, language, rng) for k, v in doc["narrative"].items()}
+    for row in doc["action_lines"]:
+        for name in ("achievements", "challenges", "future_priorities"):
+            row[name] = _rewrite(row[name], language, rng)
+        for story in row["success_stories"]:
+            story["title"] = _rewrite(story["title"], language, rng)[:300]
+            story["description"] = _rewrite(story["description"], language, rng)
+    return doc
+
+
 @functools.cache
 def reference_html(paragraphs: int, seed: int = 7) -> str:
     from django.utils.html import escape
@@ -210,6 +280,10 @@ def render(kind: str) -> int:
         html = document_html(report_document("full"), number=1)
         html = html.replace("</head>", f"<style>{REFERENCE_CSS}</style></head>")
         document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesFetcher()).render()
+    elif kind == "full-untagged":
+        return report_pdf(report_document("full"), number=1, tagged=False).pages
+    elif kind in ("full-ar", "full-zh"):
+        return report_pdf(language_document("ar" if kind == "full-ar" else "zh-hans"), number=1).pages
     else:
         return report_pdf(report_document(kind), number=1).pages
     document.write_pdf()

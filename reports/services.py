@@ -8,6 +8,7 @@ they are imported here too, so ``services.EditConflict`` is ``errors.EditConflic
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime
 from typing import Any
@@ -174,8 +175,14 @@ def membership_remove(*, entity: Entity, user: User, actor: User) -> None:
 # --- The report -------------------------------------------------------------------------
 
 
-def report_get_or_create(*, entity: Entity, cycle: ReportingCycle) -> Report:
-    report, _created = Report.objects.get_or_create(entity=entity, cycle=cycle)
+def report_get_or_create(*, entity: Entity, cycle: ReportingCycle, language: str | None = None) -> Report:
+    """The entity's report for ``cycle``; a new one is written in ``language`` (the interface
+    language of whoever opens it first) until the entity chooses another (``report_set_language``)."""
+    defaults: dict[str, Any] = {}
+    if language:
+        with contextlib.suppress(LookupError):  # not one of the portal's: the model's default
+            defaults["language"] = translation.get_supported_language_variant(language)
+    report, _created = Report.objects.get_or_create(entity=entity, cycle=cycle, defaults=defaults)
     return report
 
 
@@ -379,9 +386,15 @@ def _same(current: dict[str, Any], data: dict[str, Any]) -> bool:
 
 @transaction.atomic
 def report_set_language(*, report: Report, language: str) -> Report:
+    """The language the entity writes its report in (any of the portal's six): its PDFs are laid out
+    in it and its receipts, reminders and changes-requested e-mails are written in it. Submissions
+    already made keep the language they were made in (their snapshot and stored PDF)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ReportError(_("Choose one of the portal's languages."))
     locked = _lock(report)
-    locked.language = language
-    locked.save(update_fields=["language", "updated_at"])
+    if locked.language != language:
+        locked.language = language
+        locked.save(update_fields=["language", "updated_at"])
     return locked
 
 

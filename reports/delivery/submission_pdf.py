@@ -31,8 +31,11 @@ def submission_pdf_ensure(*, submission: Submission, force: bool = False) -> Sub
 
 
 def submission_pdf_filename(submission: Submission) -> str:
+    """The stored file's, the receipt attachment's and the download's name (``pdf_filename``)."""
+    entity = submission.content.get("entity", {})
     return pdf_filename(
-        entity_name=submission.content.get("entity", {}).get("name") or submission.report.entity.name,
+        entity_name=entity.get("name") or submission.report.entity.name,
+        acronym=entity.get("acronym", submission.report.entity.acronym) or "",
         cycle_slug=submission.report.cycle.slug,
         number=submission.number,
     )

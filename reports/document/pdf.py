@@ -14,27 +14,34 @@ fetcher is the second wall.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mimetypes
 import posixpath
+import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from anyascii import anyascii
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils._os import safe_join
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django_countries import countries
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .. import annex
+from ..models import StakeholderType
 from .rendering import SectionPart, document_context
 
 logger = logging.getLogger(__name__)
@@ -43,6 +50,12 @@ logger = logging.getLogger(__name__)
 # nothing under it is ever fetched from the network; the fetcher serves it from disk.
 PDF_BASE_URL = "https://wsis-portal.invalid/"
 TEMPLATE = "reports/pdf/report.html"
+
+# Tagged PDF (PDF/UA-1): a structure tree from the HTML (headings, paragraphs, lists, tables with
+# their header cells, figures with the SVG's <title> as alternative text), ``/Lang`` from
+# ``<html lang>``, ``/MarkInfo``, the title shown as the window's title; running headers and footers
+# stay out of the tree. What compilations and the bench render with too.
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
 
 
 class ResourceRefused(ValueError):
@@ -130,12 +143,72 @@ class StaticFilesFetcher(URLFetcher):
         return self.fetch(url if isinstance(url, str) else url.full_url)
 
 
-def pdf_filename(*, entity_name: str, cycle_slug: str, number: int | None) -> str:
-    """``ministry-of-digital-economy-wsis20-2025-2.pdf``: ASCII, no path, no quotes."""
-    entity = slugify(entity_name)[:60].strip("-") or "report"
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _is_latin(text: str) -> bool:
+    return all(not ch.isalpha() or "LATIN" in unicodedata.name(ch, "") for ch in text)
+
+
+def _file_slug(text: str) -> str:
+    """``text`` as ASCII words joined by hyphens; another script transliterated by anyascii, Chinese
+    syllables kept apart (``通信部`` → ``tong-xin-bu``, not ``tongxinbu``)."""
+    ascii_text = anyascii(text)
+    if not _is_latin(text):
+        ascii_text = _CAMEL.sub(" ", ascii_text)
+    return slugify(ascii_text)[:60].strip("-")
+
+
+def pdf_filename(*, entity_name: str, cycle_slug: str, number: int | None, acronym: str = "") -> str:
+    """``ministry-of-digital-economy-wsis20-2025-2.pdf``: ASCII, no path, no quotes, readable in
+    every script. A name in Latin letters is used as it is (accents dropped); a name in another
+    script gives way to the entity's acronym when it has one (``mcde-wsis20-2025-2.pdf``), else it
+    is transliterated (``tong-xin-he-shu-zi-jing-ji-bu-wsis20-2025-2.pdf``)."""
+    entity = ""
+    if acronym and not _is_latin(entity_name):
+        entity = _file_slug(acronym)
+    entity = entity or _file_slug(entity_name) or "report"
     cycle = slugify(cycle_slug)[:40].strip("-")
     stem = "-".join(part for part in (entity, cycle, str(number) if number else "draft") if part)
     return f"{stem}.pdf"
+
+
+def report_language(doc: dict[str, Any]) -> str:
+    """The language a report document is laid out in: the report's own (``Report.language``,
+    chosen by the entity), or the portal's for a document without one or with an unknown code."""
+    code = str(doc.get("language") or "")
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def entity_in_language(entity: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot's entity with its stakeholder type, country and region named in the active
+    language (the snapshot keeps them in English, as a record; ``reports/web/places.py`` does the
+    same for pages)."""
+    labels = dict(entity)
+    stakeholder_type = str(entity.get("stakeholder_type") or "")
+    with contextlib.suppress(ValueError):  # a type the portal no longer has keeps the recorded label
+        labels["stakeholder_type_label"] = str(StakeholderType(stakeholder_type).label)
+    if (translation.get_language() or "en").split("-")[0] != "en":
+        if entity.get("country"):
+            labels["country_name"] = str(countries.name(entity["country"])) or entity.get("country_name", "")
+        if entity.get("region_name"):
+            labels["region_name"] = gettext(entity["region_name"])
+    return labels
+
+
+def running_words(entity: dict[str, Any], number: int | None) -> dict[str, str]:
+    """The words of the running header and footer, in the active language."""
+    if number:
+        label = gettext("WSIS+20 report · submission %(number)s") % {"number": number}
+    else:
+        label = gettext("WSIS+20 report · draft")
+    parts = (entity.get("name"), entity.get("stakeholder_type_label"), entity.get("country_name"))
+    return {
+        "entity": " · ".join(str(part) for part in parts if part),
+        "label": label,
+        "page": gettext("Page"),
+        "of": gettext("of"),
+    }
 
 
 def print_context(
@@ -146,6 +219,9 @@ def print_context(
     is_late: bool = False,
     **extra: Any,
 ) -> dict[str, Any]:
+    """The template context; call it inside ``translation.override(report_language(doc))``."""
+    language = translation.get_language_info(report_language(doc))
+    entity = entity_in_language(doc.get("entity", {}))
     return document_context(
         doc,
         for_print=True,
@@ -153,15 +229,19 @@ def print_context(
         submitted_at=timezone.localtime(submitted_at) if submitted_at else None,
         is_late=is_late,
         template_title=annex.TEMPLATE_TITLE,
+        entity=entity,
+        running=running_words(entity, number),
+        language_code=language["code"],
+        language_dir="rtl" if language["bidi"] else "ltr",
         **extra,
     )
 
 
 def document_html(doc: dict[str, Any], **options: Any) -> str:
     """The print HTML of a report document (what WeasyPrint lays out); options as ``report_pdf``."""
-    # The template's own words (headings, labels) are in the portal's language, the language
-    # of Annex 1 and of the secretariat; the answers keep the report's language and direction.
-    with translation.override(settings.LANGUAGE_CODE):
+    # Laid out in the report's language: the template's headings, guidance and labels in it, the
+    # page right to left for Arabic; each answer keeps the direction of its own script.
+    with translation.override(report_language(doc)):
         return render_to_string(TEMPLATE, print_context(doc, **options))
 
 
@@ -220,20 +300,24 @@ def report_pdf(
     submitted_at: datetime | None = None,
     is_late: bool = False,
     draft: bool = False,
+    tagged: bool = True,
 ) -> RenderedPdf:
     """Render a report document to PDF: the bytes, the number of pages and the page map.
 
     ``number``/``submitted_at``/``is_late`` describe the submission the document is the
     snapshot of (shown on the cover and in the running header); leave them out for a draft.
-    ``draft`` marks every page "Draft — not submitted" (the live report, for internal clearance)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    ``draft`` marks every page "Draft — not submitted" (the live report, for internal clearance).
+    Laid out in the report's language (``report_language``) as a tagged PDF/UA-1 document;
+    ``tagged=False`` leaves the structure tree out (the bench compares the two)."""
+    with translation.override(report_language(doc)):
         context = print_context(doc, number=number, submitted_at=submitted_at, is_late=is_late, draft=draft)
         html = render_to_string(TEMPLATE, context)
     stylesheet, font_config = print_stylesheet()
+    options = PDF_OPTIONS if tagged else {}
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesFetcher()).render(
-        stylesheets=[stylesheet], font_config=font_config
+        stylesheets=[stylesheet], font_config=font_config, **options
     )
-    content = document.write_pdf()
+    content = document.write_pdf(**options)
     return RenderedPdf(
         content=content, pages=len(document.pages), page_map=page_map(document.pages, context["parts"])
     )

@@ -78,7 +78,12 @@ def draft_pdf(request: HttpRequest, report_id: int) -> HttpResponseBase:
         raise Http404(_("No such report."))
     rendered = report_pdf(snapshot.document_for_report(report), draft=True)
     download = HttpResponse(rendered.content, content_type="application/pdf")
-    filename = pdf_filename(entity_name=report.entity.name, cycle_slug=report.cycle.slug, number=None)
+    filename = pdf_filename(
+        entity_name=report.entity.name,
+        acronym=report.entity.acronym,
+        cycle_slug=report.cycle.slug,
+        number=None,
+    )
     download["Content-Disposition"] = f'attachment; filename="{filename}"'
     record(request, SecurityEvent.Kind.DOWNLOAD, obj=report, entity=report.entity_id, draft=True)
     download["Cache-Control"] = "private, no-store"

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.formats import number_format
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from action_lines.models import ActionLine
@@ -562,3 +563,19 @@ class NotApplicableForm(forms.Form):
 
     base_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     not_applicable = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The six languages, each named in itself (``العربية``, ``Русский``): a person finds their own
+    whatever language the page is in."""
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
+class ReportLanguageForm(forms.Form):
+    """The language the entity writes its report in (``services.report_set_language``)."""
+
+    language = forms.ChoiceField(
+        label=_("Language of the report"),
+        choices=language_choices,
+        error_messages={"invalid_choice": _("Choose one of the portal's six languages.")},
+    )

@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -193,7 +193,8 @@ def start(request: HttpRequest) -> HttpResponse:
     cycle = selectors.cycle_current()
     if cycle is None:
         return render(request, "reports/no_cycle.html", {"entity": entity})
-    report = services.report_get_or_create(entity=entity, cycle=cycle)
+    # A new report is written in the language the person works in, until the entity chooses another.
+    report = services.report_get_or_create(entity=entity, cycle=cycle, language=translation.get_language())
     _remember_entity(request, entity.pk)
     return redirect("reports:workspace", report_id=report.pk)
 
@@ -433,6 +434,7 @@ def workspace(request: HttpRequest, report_id: int) -> HttpResponse:
     context["missing"] = selectors.report_missing_items(report=report)
     context["submissions"] = list(selectors.report_submissions(report=report)[:1])
     context["next_open"] = selectors.outline_next_open(context["outline"])
+    context["report_languages"] = forms.language_choices()
     return render(request, "reports/workspace.html", context)
 
 
@@ -777,6 +779,32 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 RECALL_CONFIRM = "confirm"
+
+
+@login_required
+@require_POST
+def report_language(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
+    """The entity chooses the language of its report (the control on the workspace's overview)."""
+    report = _report_or_404(request, report_id)
+    form = forms.ReportLanguageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for e in form.errors.get("language", [])))
+        return redirect("reports:workspace", report_id=report.pk)
+    try:
+        report = services.report_set_language(report=report, language=form.cleaned_data["language"])
+    except ReportError as error:
+        messages.error(request, str(error))
+        return redirect("reports:workspace", report_id=report.pk)
+    name = dict(forms.language_choices())[report.language]
+    messages.success(
+        request,
+        _(
+            "The report's language is now %(language)s: its PDF is laid out in it, and receipts, "
+            "reminders and requests for changes are written in it."
+        )
+        % {"language": name},
+    )
+    return redirect("reports:workspace", report_id=report.pk)
 
 
 @login_required
