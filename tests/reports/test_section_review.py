@@ -46,6 +46,13 @@ def flag(report, reviewer, section, comment="Please say more.", verdict=V.NEEDS_
     )
 
 
+def edit(report, key, data, user):
+    """Save a section as the workspace does, on its current version."""
+    version = services.report_section_version(report=report, key=key)
+    services.report_save_section(report=report, key=key, data=data, base_version=version, user=user)
+    report.refresh_from_db()
+
+
 def request_changes(report, reviewer, message=""):
     services.report_request_changes(report=report, actor=reviewer, message=message)
     report.refresh_from_db()
@@ -132,14 +139,7 @@ def test_resubmitting_waits_until_every_flagged_section_is_edited_or_answered(su
     assert "the Secretariat's comment is not handled yet" in str(refused.value)
 
     # The entity edits C2.
-    version = services.report_section_version(report=submitted, key="line-C2")
-    services.report_save_section(
-        report=submitted,
-        key="line-C2",
-        data={"achievements": "1,240 schools connected since 2015."},
-        base_version=version,
-        user=owner,
-    )
+    edit(submitted, "line-C2", {"achievements": "1,240 schools connected since 2015."}, owner)
     submitted.refresh_from_db()
     flags = reviewing.review_flags(report=submitted)
     assert [(f.key, f.edited, f.handled) for f in flags] == [
@@ -197,14 +197,7 @@ def test_the_next_review_shows_what_changed_in_each_flagged_section(submitted, r
     flag(submitted, reviewer, "line-C2", comment="Give the number of schools connected.")
     flag(submitted, reviewer, "vision", comment="Say who you will work with.")
     request_changes(submitted, reviewer)
-    version = services.report_section_version(report=submitted, key="line-C2")
-    services.report_save_section(
-        report=submitted,
-        key="line-C2",
-        data={"achievements": "1,240 schools connected since 2015."},
-        base_version=version,
-        user=owner,
-    )
+    edit(submitted, "line-C2", {"achievements": "1,240 schools connected since 2015."}, owner)
     reviewing.section_review_answer(
         report=submitted, section="vision", user=owner, response="Nothing to add.", addressed=True
     )

@@ -10,6 +10,7 @@ from reports import reviewing, services
 from reports.models import Report, SectionReview
 from tests import factories
 from tests.accounts import staff_client
+from tests.reports.test_section_review import edit
 from tests.reports.test_services import complete
 
 pytestmark = pytest.mark.django_db
@@ -100,14 +101,7 @@ def test_the_next_review_shows_the_flagged_sections_changes_and_answers(secretar
         reverse("admin:reports_report_request_changes", args=[submitted.pk]), {"message": ""}
     )
     submitted.refresh_from_db()
-    version = services.report_section_version(report=submitted, key="line-C2")
-    services.report_save_section(
-        report=submitted,
-        key="line-C2",
-        data={"achievements": "1,240 schools connected."},
-        base_version=version,
-        user=owner,
-    )
+    edit(submitted, "line-C2", {"achievements": "1,240 schools connected."}, owner)
     reviewing.section_review_answer(
         report=submitted, section="vision", user=owner, response="With our regulator.", addressed=False
     )
