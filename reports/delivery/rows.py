@@ -92,8 +92,12 @@ def submission_deliveries_create(*, submission: Submission) -> list[Delivery]:
     return rows
 
 
-def changes_notice_create(*, report: Report, message: str) -> Delivery | None:
-    """The e-mail telling every member of the entity what the secretariat wants changed.
+def changes_notice_create(
+    *, report: Report, message: str, sections: list[dict[str, str]] | None = None
+) -> Delivery | None:
+    """The e-mail telling every member of the entity what the secretariat wants changed: its
+    message and the flagged sections with their comments (``sections``: key and comment; the
+    e-mail names each section in its reader's language).
 
     Call inside the transaction of ``services.report_request_changes``."""
     recipients = _member_emails(report)
@@ -105,7 +109,7 @@ def changes_notice_create(*, report: Report, message: str) -> Delivery | None:
         submission=report.submissions.order_by("-number").first(),
         kind=K.NOTICE_EMAIL,
         recipients=recipients,
-        context={"message": message},
+        context={"message": message, "sections": sections or []},
         enqueued_at=timezone.now(),
     )
     deliveries_enqueue_on_commit([row])
