@@ -327,6 +327,16 @@ class Report(TimeStampedModel):
     lines_covered = models.PositiveSmallIntegerField(
         _("Action Lines covered"), default=0, help_text=_("Lines with content, kept by the services.")
     )
+    # The entity's report of an earlier cycle this one was started from (its latest submission's
+    # answers copied by ``services.report_start_from_previous``).
+    started_from = models.ForeignKey(
+        "self",
+        verbose_name=_("started from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-updated_at"]

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from action_lines.models import ActionLine
 
 from . import audit, deadlines, selectors, text
-from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, Kind, section
+from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, NARRATIVE_FIELDS, SECTIONS, Kind, section
 from .delivery import rows as delivery_rows
 from .delivery import runner as delivery
 from .delivery import tasks as delivery_tasks
@@ -781,6 +781,111 @@ def account_delete(*, user: User) -> list[tuple[Entity, Membership]]:
                 report.save(update_fields=["section_versions"])
     user.delete()
     return handovers
+
+
+# --- Cycles: starting from the previous cycle's report ----------------------------------------
+
+
+@transaction.atomic
+def report_start_from_previous(*, report: Report, user: User, at: datetime | None = None) -> Report:
+    """Fill a new cycle's untouched draft with the entity's report for the previous cycle as it
+    was last submitted: the narrative answers, every Action Line (answers and not-applicable marks),
+    the success stories, the indicator rows and the follow-up contact. Each copied section counts as
+    saved once (a form loaded before the copy is told about it, as for a colleague's save); the
+    history records where the report started from.
+
+    Refused (``NotEditable``) once anything has been saved in the report, or when there is no
+    submitted report of an earlier cycle to start from."""
+    membership_require(entity=report.entity, user=user)
+    locked = _lock(report)
+    if locked.status != S.DRAFT or locked.started_from_id or not selectors.report_is_blank(report=locked):
+        raise NotEditable(
+            _(
+                "This report already has content of its own, so it cannot start from the previous "
+                "report any more: copy what you need section by section."
+            )
+        )
+    previous = selectors.report_previous_submitted(report=locked)
+    if previous is None:
+        raise ReportError(_("Your entity has no submitted report of an earlier cycle to start from."))
+    doc = previous.document
+    now = at or timezone.now()
+    keys: list[str] = []
+
+    narrative = doc.get("narrative", {})
+    for name in NARRATIVE_FIELDS:
+        setattr(locked, name, text.normalize(narrative.get(name, "")))
+    for spec in SECTIONS:
+        if spec.kind is not Kind.ACTION_LINES and any(narrative.get(n) for n in spec.field_names):
+            keys.append(spec.key)
+
+    lines = {line.code: line for line in ActionLine.objects.all()}
+    progress: list[ActionLineProgress] = []
+    stories: list[SuccessStory] = []
+    for part in doc.get("action_lines", []):
+        line = lines.get(part.get("code", ""))
+        if line is None:  # a line retired since: nothing to attach its answers to
+            continue
+        answers = {
+            q: text.normalize(part.get(q, "")) for q in ("achievements", "challenges", "future_priorities")
+        }
+        not_applicable = bool(part.get("not_applicable"))
+        if not not_applicable and not any(answers.values()) and not part.get("success_stories"):
+            continue
+        progress.append(
+            ActionLineProgress(report=locked, action_line=line, not_applicable=not_applicable, **answers)
+        )
+        stories.extend(
+            SuccessStory(
+                report=locked,
+                action_line=line,
+                title=story.get("title", "")[:300],
+                description=text.normalize(story.get("description", "")),
+                url=story.get("url", "") or "",
+                year=story.get("year"),
+                order=order,
+            )
+            for order, story in enumerate(part.get("success_stories", []))
+        )
+        keys.append(section_key_for_line(line))
+    ActionLineProgress.objects.bulk_create(progress)
+    SuccessStory.objects.bulk_create(stories)
+
+    indicators = [
+        KeyIndicator(
+            report=locked,
+            order=order,
+            **{name: row.get(name) or ("" if name != "year" else None) for name, _label in INDICATOR_COLUMNS},
+        )
+        for order, row in enumerate(doc.get("indicators", []))
+        if row.get("indicator")
+    ]
+    KeyIndicator.objects.bulk_create(indicators)
+    if indicators and "indicators" not in keys:
+        keys.append("indicators")
+
+    contact = doc.get("contact", {})
+    if any(contact.get(name) for name, _label in CONTACT_FIELDS):
+        FollowUpContact.objects.update_or_create(
+            report=locked, defaults={name: contact.get(name, "") or "" for name, _label in CONTACT_FIELDS}
+        )
+        keys.append("contact")
+
+    by = getattr(user, "email", "")
+    locked.section_versions = {key: {"v": 1, "by": by, "at": now.isoformat()} for key in keys}
+    locked.lines_covered = _lines_covered(locked)
+    locked.started_from = previous.report
+    locked.version += 1
+    locked.save()
+    with translation.override(settings.LANGUAGE_CODE):  # the secretariat reads it in the history
+        note = _("Started from the entity's report for %(cycle)s (submission no. %(number)d).") % {
+            "cycle": previous.cycle.name,
+            "number": previous.number,
+        }
+    StatusChange.objects.create(
+        report=locked, from_status=S.DRAFT, to_status=S.DRAFT, actor=user, message=note, created_at=now
+    )
+    return locked
 
 
 # --- Open data -----------------------------------------------------------------------------------

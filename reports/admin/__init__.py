@@ -3,4 +3,4 @@
 Importing the modules that register their ``ModelAdmin`` classes is what registers them.
 """
 
-from . import compilations, entities, reports, security  # noqa: F401
+from . import compilations, cycles, entities, reports, security  # noqa: F401

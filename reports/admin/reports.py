@@ -49,7 +49,7 @@ from django.utils.translation import gettext as _
 from action_lines.models import ActionLine
 
 from .. import audit, deadlines, selectors, services
-from ..annex import NARRATIVE_FIELDS, SECTIONS
+from ..annex import NARRATIVE_FIELDS
 from ..delivery.runner import delivery_retry
 from ..document import diff, rendering, snapshot
 from ..errors import IllegalTransition, ReportError
@@ -676,6 +676,7 @@ class ReportAdmin(admin.ModelAdmin):
             "deliveries": deliveries,
             "failed_deliveries": sum(1 for d in deliveries if d.status == Delivery.Status.FAILED),
             "status_changes": list(selectors.report_status_changes(report=report)),
+            "previous_cycle_report": selectors.report_previous(report=report),
             "members": list(selectors.entity_memberships(entity=report.entity)),
             "entity_changes": entity_changes_since_submission(report, latest),
             "can_review": can_review,
@@ -935,10 +936,13 @@ class ReportAdmin(admin.ModelAdmin):
         submissions = list(selectors.report_submissions(report=report))
         numbers = [s.number for s in submissions]  # newest first
         live = "live"
+        # The entity's report for the previous cycle, as last submitted (``?a=previous``).
+        previous = selectors.report_previous_submitted(report=report)
+        named = {live, "previous"} if previous else {live}
 
         def choice(name: str, default: str) -> str:
             value = request.GET.get(name, default)
-            return value if value == live or (value.isdigit() and int(value) in numbers) else default
+            return value if value in named or (value.isdigit() and int(value) in numbers) else default
 
         newest = str(numbers[0]) if numbers else live
         older = str(numbers[1]) if len(numbers) > 1 else newest
@@ -949,6 +953,8 @@ class ReportAdmin(admin.ModelAdmin):
         def document(which: str) -> dict:
             if which == live:
                 return snapshot.document_for_report(report)
+            if which == "previous" and previous is not None:
+                return previous.document
             found = selectors.submission_content(report=report, number=int(which))
             if found is None:  # deleted since the page listed it
                 raise Http404
@@ -961,6 +967,7 @@ class ReportAdmin(admin.ModelAdmin):
             "title": _("Changes in “%(entity)s”") % {"entity": report.entity},
             "report": report,
             "submissions": submissions,
+            "previous": previous,
             "a": a,
             "b": b,
             "same": a == b,
@@ -1189,120 +1196,6 @@ class KeyIndicatorAdmin(ReportChildAdmin):
 class FollowUpContactAdmin(ReportChildAdmin):
     list_display = ["name", "email", "position", "report"]
     search_fields = ["name", "email", "report__entity__name"]
-
-
-class TimeZoneField(forms.ChoiceField):
-    """An IANA time zone, chosen from the list and checked with zoneinfo."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=lambda: [(name, name) for name in deadlines.time_zone_names()], **kwargs)
-
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if deadlines.zone_get(value) is None:
-            raise forms.ValidationError(
-                _("“%(value)s” is not a time zone (e.g. Europe/Zurich).") % {"value": value}
-            )
-
-
-class ReminderDaysField(forms.CharField):
-    """The cycle's reminder days, typed as whole numbers separated by commas: days before the
-    deadline, or after it when negative."""
-
-    MAX_DAYS = 366
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "help_text",
-            gettext_lazy(
-                "Whole numbers of days, separated by commas, e.g. 14, 7, 1, -1: reminders that many days "
-                "before the deadline; a negative number is days after it (sent only to reports started "
-                "and not submitted). Empty: no reminders."
-            ),
-        )
-        super().__init__(required=False, **kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return ", ".join(str(day) for day in value)
-        return value
-
-    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
-        if isinstance(value, list):
-            return value
-        days: set[int] = set()
-        for part in str(value or "").replace(";", ",").split(","):
-            part = part.strip().replace("\u2212", "-")
-            if not part:
-                continue
-            try:
-                day = int(part)
-            except ValueError:
-                raise forms.ValidationError(
-                    _(
-                        "“%(value)s” is not a whole number of days. Type numbers separated by commas, "
-                        "e.g. 14, 7, 1, -1."
-                    )
-                    % {"value": part}
-                ) from None
-            if abs(day) > self.MAX_DAYS:
-                # Translators: %(value)d is always more than 365 here; %(max)d is 365.
-                raise forms.ValidationError(
-                    ngettext(
-                        "%(value)d day is more than a year; reminders can be up to %(max)d days before "
-                        "or after the deadline.",
-                        "%(value)d days is more than a year; reminders can be up to %(max)d days before "
-                        "or after the deadline.",
-                        abs(day),
-                    )
-                    % {"value": day, "max": self.MAX_DAYS}
-                )
-            days.add(day)
-        return sorted(days, reverse=True)
-
-
-def _section_choices() -> list[tuple[str, str]]:
-    return [(spec.key, spec.heading) for spec in SECTIONS]
-
-
-class ReportingCycleForm(forms.ModelForm):
-    """The cycle's admin form (the admin adds the model's fields). The sections a report needs
-    before it can be submitted are ticked by their titles (``selectors.report_missing_items``)."""
-
-    required_sections = forms.MultipleChoiceField(
-        label=gettext_lazy("Required sections"),
-        choices=_section_choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text=gettext_lazy(
-            "A report can be submitted once these are filled in. “Progress on WSIS Action Lines” "
-            "means every Action Line answered or marked not applicable; “Key Indicators of "
-            "Progress” its narrative; “Strategies and Policy Contributions” its three questions."
-        ),
-    )
-
-    def clean_required_sections(self) -> list[str]:
-        chosen = set(self.cleaned_data.get("required_sections") or ())
-        return [spec.key for spec in SECTIONS if spec.key in chosen]  # template order
-
-
-@admin.register(ReportingCycle)
-class ReportingCycleAdmin(admin.ModelAdmin):
-    form = ReportingCycleForm
-    list_display = ["name", "slug", "opens_at", "deadline_display", "late_policy"]
-    prepopulated_fields = {"slug": ["name"]}
-
-    @admin.display(description=gettext_lazy("deadline"), ordering="deadline")
-    def deadline_display(self, cycle: ReportingCycle) -> str:
-        return deadlines.moment(cycle, cycle.deadline).text
-
-    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
-        # The deadline's time zone from the IANA list; the reminder days typed as "14, 7, 1, -1".
-        if db_field.name == "time_zone":
-            return TimeZoneField(label=db_field.verbose_name, help_text=db_field.help_text)
-        if db_field.name == "reminder_offsets":
-            return ReminderDaysField(label=db_field.verbose_name)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Country)

@@ -1,4 +1,5 @@
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -6,4 +7,18 @@ class Migration(migrations.Migration):
         ("reports", "0014_compilation_book"),
     ]
 
-    operations = []
+    operations = [
+        # Cycles: the entity's report of an earlier cycle a report was started from.
+        migrations.AddField(
+            model_name="report",
+            name="started_from",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="reports.report",
+                verbose_name="started from",
+            ),
+        ),
+    ]

@@ -37,6 +37,11 @@ urlpatterns = [
     path("reports/<int:report_id>/submit/", views.submit, name="submit"),
     path("reports/<int:report_id>/submitted/", views.submitted, name="submitted"),
     path("reports/<int:report_id>/recall/", views.recall, name="recall"),
+    path(
+        "reports/<int:report_id>/start-from-previous/",
+        views.start_from_previous,
+        name="start_from_previous",
+    ),
     path("reports/<int:report_id>/language/", views.report_language, name="report_language"),
     path("reports/<int:report_id>/draft.pdf", downloads.draft_pdf, name="draft_pdf"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission"),

@@ -434,6 +434,7 @@ def workspace(request: HttpRequest, report_id: int) -> HttpResponse:
     context["missing"] = selectors.report_missing_items(report=report)
     context["submissions"] = list(selectors.report_submissions(report=report)[:1])
     context["next_open"] = selectors.outline_next_open(context["outline"])
+    context["start_offer"] = selectors.report_start_offer(report=report) if context["editable"] else None
     context["report_languages"] = forms.language_choices()
     return render(request, "reports/workspace.html", context)
 
@@ -509,13 +510,22 @@ def _render_section(
     if conflict is not None:
         conflict_info = {"by": conflict.saved_by, "at": saved.at, "theirs": conflict.theirs}
     sub_lines_answered = line is not None and selectors.sub_lines_addressed(report=report, line=line)
+    # Unchanged / updated / new against the previous cycle's submitted report, by each field.
+    previous = selectors.report_previous_submitted(report=report)
+    changes = selectors.report_section_changes(previous=previous, key=key, values=stored)
+    rows = editor.rows(conflict.theirs if conflict else None)
+    for row in rows:
+        row.change = changes.get(row.field.name, "")  # type: ignore[attr-defined]
     context.update(
         {
             "spec": spec,
             "line": line,
             "key": key,
             "editor": editor,
-            "rows": editor.rows(conflict.theirs if conflict else None),
+            "rows": rows,
+            "previous": previous,
+            "changes": changes,
+            "change_labels": selectors.CHANGE_LABELS,
             "conflict": conflict_info,
             "restored": restored,
             "saved": saved,
@@ -838,3 +848,26 @@ def recall(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
         ),
     )
     return redirect("reports:workspace", report_id=recalled.pk)
+
+
+@login_required
+@require_POST
+def start_from_previous(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
+    """Fill an untouched draft with the entity's report for the previous cycle (the workspace offers
+    it while nothing is saved yet)."""
+    report = _report_or_404(request, report_id)
+    try:
+        started = services.report_start_from_previous(report=report, user=request.user)
+    except ReportError as error:
+        messages.error(request, str(error))
+        return redirect("reports:workspace", report_id=report.pk)
+    previous = started.started_from
+    messages.success(
+        request,
+        _(
+            "Your report now holds the answers of your report for %(cycle)s. Each field shows "
+            "whether you have changed it since: update what has moved on, then submit."
+        )
+        % {"cycle": previous.cycle.name if previous else ""},
+    )
+    return redirect("reports:workspace", report_id=started.pk)

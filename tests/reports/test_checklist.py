@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from action_lines.models import ActionLine
 from reports import annex, errors, selectors, services
 from reports.admin.dashboard import action_line_coverage
-from reports.admin.reports import ReportingCycleAdmin
+from reports.admin.cycles import ReportingCycleAdmin
 from reports.compilation import build as compilation
 from reports.delivery.messages import submission_summary
 from reports.document import snapshot

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports import deadlines
-from reports.admin.reports import ReportingCycleAdmin
+from reports.admin.cycles import ReportingCycleAdmin
 from reports.models import Delivery, Membership, Reminder, Report, ReportingCycle, SecurityEvent
 from tests import factories
 from tests.accounts import staff_client
