@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -905,3 +906,52 @@ class Compilation(BackgroundJob):
 
     def __str__(self) -> str:
         return self.title or f"{self.get_layout_display()} — {self.cycle}"
+
+
+# --- Publication ------------------------------------------------------------------------------
+
+
+class PublishedVersion(models.Model):
+    """One published version of a report: what the public pages, search and PDF show.
+
+    Recorded by the publish service (``services.published_version_record``) from the latest
+    submission, with the follow-up contact left out (personal data is never published). A report
+    published again after a new submission gets the next number; the earlier versions stay, for
+    the public diff. ``is_current`` marks the newest one; ``withdrawn_at`` is set while the
+    Secretariat has taken the report back (it is then on no public page). ``search_text`` and
+    ``search_title`` feed the search: on PostgreSQL ``search_vector`` holds them as a ``tsvector``
+    in the report language's text-search configuration (``search_config``), set by the service."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="published_versions")
+    number = models.PositiveIntegerField(_("version"))
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="published_versions"
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    is_current = models.BooleanField(_("current"), default=True)
+    content = models.JSONField(_("content"), help_text=_("The report as published, without the contact."))
+    search_title = models.TextField(_("search title"), blank=True)
+    search_text = models.TextField(_("search text"), blank=True)
+    search_config = models.CharField(_("text-search configuration"), max_length=16, default="simple")
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
+    pdf = models.FileField(_("public PDF"), upload_to="published/%Y/%m/", blank=True)
+
+    class Meta:
+        ordering = ["report", "number"]
+        verbose_name = _("published version")
+        verbose_name_plural = _("published versions")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="published_version_unique_number"),
+            models.UniqueConstraint(
+                fields=["report"], condition=models.Q(is_current=True), name="published_version_one_current"
+            ),
+        ]
+        indexes = [models.Index(fields=["-published_at"], name="published_version_newest")]
+        # On PostgreSQL, migration 0013 adds a GIN index on ``search_vector``.
+
+    def __str__(self) -> str:
+        return f"{self.report_id} v{self.number}"

@@ -16,13 +16,15 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from . import audit, deadlines, selectors, text
+from . import audit, deadlines, published, selectors, text
 from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, NARRATIVE_FIELDS, SECTIONS, Kind, section
 from .delivery import rows as delivery_rows
 from .delivery import runner as delivery
@@ -45,6 +47,7 @@ from .models import (
     Invitation,
     KeyIndicator,
     Membership,
+    PublishedVersion,
     Report,
     ReportingCycle,
     SecurityEvent,
@@ -503,14 +506,108 @@ def report_transition(*, report: Report, to_status: str, actor: User, message: s
     if to_status == S.CHANGES_REQUESTED:
         return report_request_changes(report=report, actor=actor, message=message)
     locked = _lock(report)
+    from_status = locked.status
     _move(locked, to_status, actor=actor, message=message)
     locked.save()
+    if S.PUBLISHED in {from_status, to_status}:  # the public pages, search and caches follow
+        published_version_record(report=locked, actor=actor)
     if to_status in {S.ACCEPTED, S.PUBLISHED}:
         # The entity's members learn it by e-mail, in the report's language (sent once by the worker).
         delivery_rows.status_notice_create(report=locked, status=to_status)
     if to_status in {S.ACCEPTED, S.PUBLISHED}:  # published, or back from published: the open data
         open_data_refresh_on_commit(cycle_id=locked.cycle_id)
     return locked
+
+
+@transaction.atomic
+def published_version_record(*, report: Report, actor: User | None) -> PublishedVersion | None:
+    """Keep the public side in step with a report's publication (called by ``report_transition``).
+
+    Published: its latest submission, without the follow-up contact, becomes the current published
+    version: the next number for a new submission, the same version again when the report is
+    published again unchanged. Taken back: the current version is marked withdrawn (the report
+    leaves every public page). Either way public caches start afresh once the change is committed."""
+    transaction.on_commit(published.public_stamp_forget)
+    versions = PublishedVersion.objects.select_for_update().filter(report=report)
+    current = versions.filter(is_current=True).first()
+    now = timezone.now()
+    if report.status != S.PUBLISHED:
+        if current is not None and current.withdrawn_at is None:
+            current.withdrawn_at = now
+            current.save(update_fields=["withdrawn_at"])
+        return current
+    submission = report.submissions.order_by("-number").first()
+    if current is not None and submission is not None and current.submission_id == submission.pk:
+        current.withdrawn_at = None
+        current.save(update_fields=["withdrawn_at"])
+        return current
+    content = submission.content if submission else snapshot.document_for_report(report)
+    doc = published.document_public(content)
+    if current is not None:
+        current.is_current = False
+        current.withdrawn_at = current.withdrawn_at or now
+        current.save(update_fields=["is_current", "withdrawn_at"])
+    config = published.search_config_for(report.language)
+    version = PublishedVersion.objects.create(
+        report=report,
+        number=(current.number + 1) if current else 1,
+        submission=submission,
+        published_at=now,
+        published_by=actor,
+        content=doc,
+        search_title=published.document_search_title(doc),
+        search_text=published.document_search_text(doc),
+        search_config=config,
+    )
+    if connection.vendor == "postgresql":
+        PublishedVersion.objects.filter(pk=version.pk).update(search_vector=published.search_vector(config))
+    return version
+
+
+def published_versions_ensure() -> int:
+    """A first published version for every published report that has none (reports published in
+    bulk, e.g. by the demo data, not through ``report_transition``): their latest submission,
+    without the contact. Returns how many were recorded."""
+    missing = Report.objects.filter(status=S.PUBLISHED).exclude(published_versions__is_current=True)
+    latest = Submission.objects.filter(
+        report__in=missing, number=F("report__submission_count")
+    ).select_related("report")
+    now = timezone.now()
+    rows = []
+    for sub in latest.iterator(chunk_size=500):
+        doc = published.document_public(sub.content)
+        rows.append(
+            PublishedVersion(
+                report_id=sub.report_id,
+                number=1 + PublishedVersion.objects.filter(report_id=sub.report_id).count(),
+                submission=sub,
+                published_at=sub.report.updated_at or now,
+                content=doc,
+                search_title=published.document_search_title(doc),
+                search_text=published.document_search_text(doc),
+                search_config=published.search_config_for(sub.report.language),
+            )
+        )
+    with transaction.atomic():
+        created = PublishedVersion.objects.bulk_create(rows, batch_size=500)
+        if connection.vendor == "postgresql":
+            for config in {row.search_config for row in created}:
+                ids = [r.pk for r in created if r.search_config == config]
+                PublishedVersion.objects.filter(pk__in=ids).update(
+                    search_vector=published.search_vector(config)
+                )
+        transaction.on_commit(published.public_stamp_forget)
+    return len(created)
+
+
+def published_version_pdf_store(
+    *, version: PublishedVersion, content: bytes, filename: str
+) -> PublishedVersion:
+    """Keep the public PDF of a published version, laid out on its first download: later downloads
+    read the stored file. Two first downloads at once both lay it out; the last one stored stays."""
+    version.pdf.save(filename, ContentFile(content), save=False)
+    PublishedVersion.objects.filter(pk=version.pk).update(pdf=version.pdf.name)
+    return version
 
 
 @transaction.atomic

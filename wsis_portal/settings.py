@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # /sitemap.xml of the public pages (reports/public/sitemaps.py)
     "crispy_forms",
     "crispy_bootstrap5",
     "allauth",

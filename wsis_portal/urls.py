@@ -24,6 +24,7 @@ urlpatterns = [
     # Open data: the read-only API and the bulk downloads (reports/api/).
     path("api/v1/", include("reports.api.urls")),
     path("data/", include("reports.api.data_urls")),
+    path("", include("reports.public.urls")),  # /published/, /action-lines/, /sitemap.xml: anyone may read
     path("", include("reports.web.urls")),
 ]
 

@@ -193,6 +193,8 @@ def status_notice_message(row: Delivery, *, report: Report, template: str) -> Em
             "number": submission.number if submission else None,
             "download_url": _url("reports:submission_pdf", submission.pk) if submission else "",
             "workspace_url": _url("reports:workspace", report.pk),
+            # Its public page (published reports only; the accepted e-mail does not show it).
+            "public_url": _url("public:report", report.pk),
             "secretariat_email": secretariat_address(report.cycle),
         },
         headers={"Message-ID": message_id(row)},

@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import demo
+from reports import demo, services
 from reports.models import Report
 
 REFUSED = (
@@ -47,6 +47,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present; nothing created.")
         else:
             result = demo.demo_seed(reports=reports, seed=seed, staff_credentials=embedded)
+            services.published_versions_ensure()  # the published ones on the public pages
             elapsed = time.perf_counter() - started
             self.stdout.write(
                 f"Created {result.entities} entities, {result.reports} reports and "
