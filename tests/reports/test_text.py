@@ -71,3 +71,23 @@ def test_the_database_flag_and_the_python_rule_agree_on_what_the_form_stores(rep
     assert rows[lines[1].code].achievements == "Connected 40 schools."
     report.refresh_from_db()
     assert report.lines_covered == 1
+
+
+def test_20000_characters_with_200_browser_line_breaks_are_accepted_at_the_real_limit():
+    """The issue's case: the page counts 20,000 of 20,000; the browser sends 20,200 (CR LF)."""
+    lines = ["x" * 98] * 99 + ["y" * 99] * 102  # 201 lines: 19,800 letters and 200 breaks
+    typed = "\r\n".join(lines)
+    assert len(typed.replace("\r\n", "\n")) == 20_000
+    assert len(typed) == 20_200
+    form = NarrativeForm(
+        data={"base_version": 0, "executive_summary": typed}, spec=section("executive-summary")
+    )
+    assert form.is_valid(), form.errors
+    stored = form.cleaned_data["executive_summary"]
+    assert (len(stored), stored.count("\n"), "\r" in stored) == (20_000, 200, False)
+
+    over = NarrativeForm(
+        data={"base_version": 0, "executive_summary": typed + "!"}, spec=section("executive-summary")
+    )
+    assert not over.is_valid()
+    assert "20,001 characters long; the maximum is 20,000" in over.errors["executive_summary"][0]
