@@ -91,9 +91,12 @@ def contacts_retention_apply(*, now: datetime | None = None, pdf_batch: int = PD
             content["contact"] = {**contact, **dict.fromkeys(CONTACT_PERSONAL_FIELDS, "")}
             content[CLEARED_MARK] = now.isoformat()
             old_pdf = submission.pdf.name if submission.pdf else ""
+            # The compilation edition holds the contact too (reports/delivery/submission_pdf.py).
+            old_edition = ((submission.pdf_page_map or {}).get("edition") or {}).get("name") or ""
             Submission.objects.filter(pk=pk).update(content=content, pdf="", pdf_pages=None, pdf_page_map={})
-            if old_pdf:
-                transaction.on_commit(functools.partial(submission.pdf.storage.delete, old_pdf))
+            for old in (old_pdf, old_edition):
+                if old:
+                    transaction.on_commit(functools.partial(submission.pdf.storage.delete, old))
         result.snapshots += 1
     to_render = Submission.objects.filter(report__in=reports, content__has_key=CLEARED_MARK, pdf="")
     for submission in to_render.defer("content").order_by("pk")[:pdf_batch]:

@@ -1,9 +1,11 @@
 """Compiled PDF reports: one document from hundreds or thousands of submissions.
 
-Design (measured in ``bench/compile.py``): nothing is laid out twice. Every submission's PDF
-is rendered once, when it is submitted (``Submission.pdf``), with each Action Line starting
-on a new page and the first and last page of every part recorded (``Submission.pdf_page_map``).
-A compilation then
+Design (measured in ``bench/compile.py``): nothing is laid out twice. Every submission is
+rendered when it is submitted as its PDF and as its *compilation edition*
+(``reports/delivery/submission_pdf.py``): one page naming the entity instead of the cover and
+contents, no template guidance, each Action Line with content on pages of its own and opening with
+its author, the entity in the running header, the bottom margin left empty; the first and last page
+of every part are recorded (``Submission.pdf_page_map["edition"]``). A compilation then
 
 1. selects the latest submission of every matching report (one query, no report text loaded),
 2. renders what is new with WeasyPrint — the front matter (cover, disclaimer, key figures
@@ -11,7 +13,8 @@ A compilation then
    every page number from the page counts it already knows,
 3. and copies pages from the cached PDFs into the output (``reports/compilation/merge.py``): whole
    reports for the *full* layout, each report's pages of one Action Line for the *by Action
-   Line* layout, with a PDF outline for every part and report.
+   Line* layout, with a PDF outline for every part and report, printing on every copied page the
+   part's title and the page's number in the compilation (``reports/compilation/stamp.py``).
 
 Steps 2 and 3 overlap: the output is written as a stream, one report's PDF at a time (memory
 does not grow with the reports' pages), by a child process for a large selection while
@@ -47,6 +50,7 @@ from weasyprint import HTML
 
 from action_lines.models import ActionLine
 
+from .. import storage
 from ..delivery.jobs import (
     Outcome,
     RunResult,
@@ -61,6 +65,7 @@ from ..delivery.jobs import (
     stale_recover,
 )
 from ..delivery.rows import compilation_email_create
+from ..delivery.submission_pdf import edition_file, edition_is_current
 from ..document import charts
 from ..document.pdf import PDF_BASE_URL, StaticFilesFetcher
 from ..errors import ReportError
@@ -77,11 +82,12 @@ from ..models import (
 )
 from . import merge
 from . import toc as compilation_toc
+from .stamp import StampFont
 
 logger = logging.getLogger(__name__)
 
 # Bump when the compiled layout changes, so that stored compilations are not reused.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 # The table of contents has fixed-height rows that never wrap, so its length in pages is known
 # before it is laid out (reports/compilation/toc.py; keep in step with static/css/compilation.css).
 TOC_ROWS_FIRST_PAGE = 39
@@ -201,15 +207,18 @@ class Part:
 
 # Kept per submission while it is in memory: the by Action Line layout asks for them once per line,
 # thousands of times.
-_pdf_paths: WeakKeyDictionary[Submission, Path] = WeakKeyDictionary()
 _attributions: WeakKeyDictionary[Submission, str] = WeakKeyDictionary()
 
 
+def _edition(sub: Submission) -> dict[str, Any]:
+    """The compilation edition's page map: ``pages``, ``lines``, ``covered`` … (submission_pdf.py)."""
+    return (sub.pdf_page_map or {}).get("edition") or {}
+
+
 def _pdf_path(sub: Submission) -> Path:
-    cached = _pdf_paths.get(sub)
-    if cached is None:
-        cached = _pdf_paths[sub] = Path(sub.pdf.path)
-    return cached
+    """The submission's compilation edition as a local file (the pages the merge copies)."""
+    # The file itself on a local disk; from a bucket, copied once into the job's spool.
+    return storage.spooled_path(edition_file(sub))
 
 
 def _attribution(sub: Submission) -> str:
@@ -244,7 +253,7 @@ def _plan_full(selection: Selection, subs: list[Submission]) -> list[Part]:
 def _covered(sub: Submission, parents: dict[str, str]) -> set[str]:
     """The line codes a submission's PDF addresses, C7 included when any of its sub-lines is
     (``text.is_addressed_with_sub_lines``; ``parents``: sub-line code → its line's code)."""
-    covered = set((sub.pdf_page_map or {}).get("covered", []))
+    covered = set(_edition(sub).get("covered", []))
     return covered | {parents[code] for code in covered if code in parents}
 
 
@@ -273,8 +282,7 @@ def _plan_action_lines(selection: Selection, subs: list[Submission]) -> list[Par
                     "Co-facilitator: %(cos)s", "Co-facilitators: %(cos)s", len(cos)
                 ) % {"cos": ", ".join(cos)}
         for sub in subs:
-            page_map = sub.pdf_page_map or {}
-            pages = page_map.get("lines", {}).get(line.code)
+            pages = _edition(sub).get("lines", {}).get(line.code)
             if pages and line.code in covered_by_sub[sub.pk]:
                 part.runs.append((sub, pages[0], pages[1]))
         part.subtitle = ngettext("%(count)d contribution", "%(count)d contributions", len(part.runs)) % {
@@ -285,7 +293,7 @@ def _plan_action_lines(selection: Selection, subs: list[Submission]) -> list[Par
 
 
 def _run_length(sub: Submission, first: int, last: int | None) -> int:
-    total = sub.pdf_pages or 0
+    total = _edition(sub).get("pages") or 0
     end = total - 1 if last is None else min(last, total - 1)
     return max(end - first + 1, 0)
 
@@ -327,6 +335,9 @@ def key_figures(subs: list[Submission], selection: Selection) -> dict[str, Any]:
     }
 
 
+# The compilation's page numbers and parts' titles printed on the reports' pages (stamp.py); the
+# bench turns it off to measure what it costs.
+STAMP_PAGES = True
 FRONT_PAGES = 4  # cover, disclaimer, two pages of key figures (fixed sizes in compilation.css)
 
 
@@ -387,8 +398,11 @@ class _Unsettled(Exception):
 def _assemble(
     parts: list[Part], title: str, output: Path, frame: Path | merge.Later, toc_start: int, toc_len: int
 ) -> merge.Assembled:
-    """The output from the frame's pages and the reports' page runs, with the outline."""
+    """The output from the frame's pages and the reports' page runs, with the outline; every
+    report page printed with its part's title and its number (the frame prints its own)."""
     mark = merge.Bookmark
+    font = StampFont(part.title for part in parts) if STAMP_PAGES else None
+    number = toc_start + toc_len + 1  # the first divider's (1-based)
     runs = [
         merge.Run(frame, 0, toc_start - 1, [mark(title, 1, 0), mark(_("Key figures"), 1, 2)]),
         merge.Run(frame, toc_start, toc_start + toc_len - 1, [mark(_("Table of contents"), 1, 0)]),
@@ -397,12 +411,21 @@ def _assemble(
     for part in parts:
         runs.append(merge.Run(frame, divider_page, divider_page, [mark(part.title, part.level, 0)]))
         divider_page += 1
+        number += 1
         for sub, first, last in part.runs:
-            if _run_length(sub, first, last):
-                runs.append(
-                    merge.Run(_pdf_path(sub), first, last, [mark(_attribution(sub), part.level + 1, 0)])
-                )
-    return merge.assemble(runs, output, title=title, author=_("WSIS secretariat"), language="en")
+            if length := _run_length(sub, first, last):
+                bookmarks = [mark(_attribution(sub), part.level + 1, 0)]
+                stamp = font.head(part.title, number) if font else None
+                runs.append(merge.Run(_pdf_path(sub), first, last, bookmarks, stamp))
+                number += length
+    return merge.assemble(
+        runs,
+        output,
+        title=title,
+        author=_("WSIS secretariat"),
+        language=settings.LANGUAGE_CODE,
+        stamping=font.stamping() if font else None,
+    )
 
 
 @dataclass
@@ -426,13 +449,15 @@ def compilation_build(
     subs = submissions if submissions is not None else selection_submissions(selection)
     if not subs:
         raise EmptySelection(_("No submitted report matches these filters: there is nothing to compile."))
-    missing = [sub for sub in subs if not sub.pdf or not sub.pdf_pages or not sub.pdf_page_map]
+    missing = [sub for sub in subs if not sub.pdf or not edition_is_current(sub)]
     for done, sub in enumerate(missing, start=1):
         if ensure_pdf is None:
             raise ReportError(_("Submission %(id)s has no PDF yet.") % {"id": sub.pk})
         report(5 + int(45 * (done - 1) / len(missing)), _("Rendering report PDFs not rendered yet"))
         ensure_pdf(sub)
         sub.refresh_from_db(fields=["pdf", "pdf_pages", "pdf_page_map"])
+        if not edition_is_current(sub):
+            raise ReportError(_("Submission %(id)s has no compilation edition yet.") % {"id": sub.pk})
     report(50, _("Planning the document"))
     parts = _plan_full(selection, subs) if selection.layout == "full" else _plan_action_lines(selection, subs)
     title = title or (
@@ -444,6 +469,7 @@ def compilation_build(
     with (
         translation.override(settings.LANGUAGE_CODE),
         tempfile.TemporaryDirectory(prefix="wsis-compile-") as tmp,
+        storage.spool(prefix="wsis-sources-"),  # the sources, when they are not on this host's disk
     ):
         context: dict[str, Any] = {
             "title": title,
@@ -580,11 +606,15 @@ def compilations_publish(ids: list[int]) -> int:
 
 
 def compilation_run(
-    *, compilation_id: int, ensure_pdf: Callable[[Submission], object] | None = None
+    *,
+    compilation_id: int,
+    ensure_pdf: Callable[[Submission], object] | None = None,
+    takeover: bool = False,
 ) -> RunResult:
-    """Build a queued compilation (the task calls this): claimed once, so a duplicate message or
-    a redelivery does nothing; done, or retried, or failed with its reason."""
-    job = job_claim(Compilation, compilation_id)
+    """Build a queued compilation (the task calls this): claimed once, so a duplicate message does
+    nothing; done, or retried, or failed with its reason. ``takeover``: the message came back
+    because the process building it died, and the job left running is built again."""
+    job = job_claim(Compilation, compilation_id, takeover_below=MAX_ATTEMPTS if takeover else 0)
     if job is None:
         return RunResult(Outcome.SKIPPED)
     Compilation.objects.filter(pk=job.pk).update(progress=0, progress_message=_("Started"))

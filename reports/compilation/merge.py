@@ -24,6 +24,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import zlib
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,15 +33,16 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from .pdf_source import (
-    REF_OR_STRING,
     WHITESPACE,
     SourcePdf,
+    Unsupported,
     array_items,
     as_ref,
     dict_get,
     dict_items,
-    open_source,
+    normalized,
     ref_array,
+    remap_refs,
     skip_value,
     string_value,
 )
@@ -63,13 +65,59 @@ class Bookmark:
 
 
 @dataclass
+class Stamp:
+    """What is printed in the bottom margin of a run's pages: ``head``, content operators (the
+    part's title, made by ``reports/compilation/stamp.py``), and the page's number in the output,
+    ``first`` on the run's first page."""
+
+    head: str
+    first: int
+
+
+@dataclass
+class Stamping:
+    """The font and place of the page numbers (``reports/compilation/stamp.py``): each digit's
+    glyph code (hex) and advance (pt), the numbers' right edge and baseline, and the font's objects."""
+
+    FONT_KEY = b"WsisCompilationStamp"
+
+    digits: dict[str, tuple[str, float]]
+    right: float
+    baseline: float
+    size: float
+    color: str
+    objects: Callable[[list[int]], list[tuple[bytes, bytes | None]]] | None = None
+    font: int = 0  # object numbers in the output, given by ``assemble``
+    opening: int = 0
+
+    def as_job(self) -> dict:
+        return {
+            k: getattr(self, k) for k in ("digits", "right", "baseline", "size", "color", "font", "opening")
+        }
+
+    def number(self, value: int) -> bytes:
+        glyphs = "".join(self.digits[d][0] for d in str(value))
+        width = sum(self.digits[d][1] for d in str(value))
+        return b"BT /%s %.1f Tf %s rg 1 0 0 1 %.2f %.2f Tm <%s> Tj ET" % (
+            self.FONT_KEY,
+            self.size,
+            self.color.encode(),
+            self.right - width,
+            self.baseline,
+            glyphs.encode(),
+        )
+
+
+@dataclass
 class Run:
-    """Pages ``first``..``last`` (0-based, inclusive; ``last=None``: to the end) of ``path``."""
+    """Pages ``first``..``last`` (0-based, inclusive; ``last=None``: to the end) of ``path``,
+    with ``stamp`` printed on each of them (when given)."""
 
     path: Path | Later
     first: int = 0
     last: int | None = None
     bookmarks: list[Bookmark] = field(default_factory=list)
+    stamp: Stamp | None = None
 
 
 @dataclass
@@ -128,6 +176,17 @@ class _Writer:
     def abort(self) -> None:
         self.fh.close()
 
+    def mark(self) -> tuple[int, int]:
+        return self.pos, len(self.offsets)
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        """Take back what was written and reserved since ``mark``."""
+        pos, count = mark
+        self.fh.seek(pos)
+        self.fh.truncate()
+        self.pos = pos
+        del self.offsets[count:]
+
 
 def pdf_text(text: str) -> bytes:
     """A PDF text string: literal when plain ASCII, UTF-16 (with its byte order mark) otherwise."""
@@ -139,9 +198,11 @@ def pdf_text(text: str) -> bytes:
 class _SourceCopy:
     """Copies the pages of one source that some runs select, with what they need."""
 
-    def __init__(self, writer: _Writer, src: SourcePdf) -> None:
+    def __init__(self, writer: _Writer, src: SourcePdf, stamping: Stamping | None = None) -> None:
         self.writer = writer
         self.src = src
+        self.stamping = stamping
+        self._stamped_resources: dict[int, int] = {}  # source resources object -> its stamped copy
         self.mapping: dict[int, int] = {}  # source object number -> output object number
         self.pending: list[int] = []
         self.overrides: dict[int, bytes] = {}
@@ -150,12 +211,12 @@ class _SourceCopy:
         self._named: dict[bytes, bytes] | None = None
         self._attributes: dict[int, dict[bytes, bytes]] = {}
 
-    def copy(self, selections: list[tuple[list[int], int]]) -> list[list[int]]:
-        """``selections``: (source page numbers, output parent node) for each run; returns the
-        output page numbers of each run."""
+    def copy(self, selections: list[tuple[list[int], int, Stamp | None]]) -> list[list[int]]:
+        """``selections``: (source page numbers, output parent node, stamp) for each run; returns
+        the output page numbers of each run."""
         all_pages = self.src.page_numbers()
         copies: list[list[int]] = []
-        for pages, _parent in selections:
+        for pages, _parent, _stamp in selections:
             numbers = [self.writer.reserve() for _ in pages]
             for source_page, out in zip(pages, numbers, strict=True):
                 self.page_target.setdefault(source_page, out)
@@ -164,9 +225,15 @@ class _SourceCopy:
         self.blocked = (set(all_pages) - set(self.page_target)) | nodes
         # Do the page-tree nodes pass attributes down to the pages (rare)?
         self.inherits = any(key in self.src.get(node).body for node in nodes for key in _INHERITED)
-        for (pages, parent), numbers in zip(selections, copies, strict=True):
-            for source_page, out in zip(pages, numbers, strict=True):
-                self.writer.write(out, self._page_body(source_page, parent))
+        for (pages, parent, stamp), numbers in zip(selections, copies, strict=True):
+            for index, (source_page, out) in enumerate(zip(pages, numbers, strict=True)):
+                if stamp is None or self.stamping is None:
+                    self.writer.write(out, self._page_body(source_page, parent))
+                    continue
+                ops = b"Q %s %s" % (stamp.head.encode("ascii"), self.stamping.number(stamp.first + index))
+                printed = self.writer.reserve()
+                self.writer.write(out, self._page_body(source_page, parent, printed))
+                self.writer.write(printed, b"<< /Length %d >>" % len(ops), ops)
         while self.pending:
             num = self.pending.pop()
             obj = self.src.get(num)
@@ -192,12 +259,13 @@ class _SourceCopy:
         return b"%d 0 R" % out
 
     def _remap(self, body: bytes) -> bytes:
-        return REF_OR_STRING.sub(self._ref, body)
+        return remap_refs(body, self._ref)
 
-    def _page_body(self, num: int, parent: int) -> bytes:
-        """The page for the output (references renumbered), under ``parent``."""
+    def _page_body(self, num: int, parent: int, stamp: int | None = None) -> bytes:
+        """The page for the output (references renumbered), under ``parent``; with ``stamp``, the
+        number of a content stream drawn over the page (its font added to the page's resources)."""
         body = self.src.get(num).body
-        if not self.inherits and b"/Annots" not in body:  # the usual page: only /Parent changes
+        if stamp is None and not self.inherits and b"/Annots" not in body:  # the usual page
             body = self._remap(_PARENT.sub(b"", body, count=1)).rstrip(WHITESPACE)
             if body.endswith(b">>"):
                 return body[:-2] + b" /Parent %d 0 R >>" % parent
@@ -208,8 +276,13 @@ class _SourceCopy:
             inherited = self._node_attributes(up, set())
             items += [(k, v) for k, v in inherited.items() if k not in keys]
         parts = []
+        if stamp is not None:
+            items = self._stamped(items, stamp)
         for key, value in items:
             if key == b"/Parent":
+                continue
+            if key.startswith(b"\x00"):  # made here: already numbered for the output
+                parts.append(key[1:] + b" " + value)
                 continue
             if key == b"/Annots":
                 annotations = self._annotations(value)
@@ -218,6 +291,57 @@ class _SourceCopy:
                 continue
             parts.append(key + b" " + self._remap(value))
         parts.append(b"/Parent %d 0 R" % parent)
+        return b"<< " + b" ".join(parts) + b" >>"
+
+    def _stamped(self, items: list[tuple[bytes, bytes]], stamp: int) -> list[tuple[bytes, bytes]]:
+        """The page's items with ``stamp`` drawn after its content (the content in ``q``/``Q``, so
+        that whatever state it leaves does not move the stamp) and the stamp's font in its resources."""
+        assert self.stamping is not None
+        opening = b"%d 0 R" % self.stamping.opening
+        contents = b"[%s %d 0 R]" % (opening, stamp)
+        resources = b"\x00/Resources", self._resources(None)
+        kept: list[tuple[bytes, bytes]] = []
+        for key, value in items:
+            if key == b"/Contents":
+                ref = as_ref(value)
+                if ref is not None and self.src.get(ref).stream is None:  # an array kept apart
+                    value = self.src.get(ref).body
+                inner = self._remap(value).strip(WHITESPACE)
+                inner = inner[1:-1] if inner.startswith(b"[") else inner
+                contents = b"[%s %s %d 0 R]" % (opening, inner, stamp)
+            elif key == b"/Resources":
+                resources = b"\x00/Resources", self._resources(value)
+            else:
+                kept.append((key, value))
+        return [*kept, (b"\x00/Contents", contents), resources]
+
+    def _resources(self, value: bytes | None) -> bytes:
+        """The page's resources (output numbers) with the stamp's font; a shared resources object
+        is copied once per source with the font added."""
+        assert self.stamping is not None
+        ref = as_ref(value) if value is not None else None
+        if ref is not None:
+            out = self._stamped_resources.get(ref)
+            if out is None:
+                out = self._stamped_resources[ref] = self.writer.reserve()
+                self.writer.write(out, self._with_font(self.src.get(ref).body))
+            return b"%d 0 R" % out
+        return self._with_font(value if value is not None else b"<< >>")
+
+    def _with_font(self, resources: bytes) -> bytes:
+        assert self.stamping is not None
+        entry = b"/%s %d 0 R" % (Stamping.FONT_KEY, self.stamping.font)
+        parts, has_fonts = [], False
+        for key, value in dict_items(resources):
+            if key == b"/Font":
+                fonts = self.src.resolve(value) or b"<< >>"
+                fonts = self._remap(fonts).rstrip(WHITESPACE)
+                value, has_fonts = fonts[:-2] + b" " + entry + b" >>", True
+                parts.append(key + b" " + value)
+            else:
+                parts.append(key + b" " + self._remap(value))
+        if not has_fonts:
+            parts.append(b"/Font << " + entry + b" >>")
         return b"<< " + b" ".join(parts) + b" >>"
 
     def _node_attributes(self, num: int, seen: set[int]) -> dict[bytes, bytes]:
@@ -408,21 +532,41 @@ class Later:
 PARALLEL_MIN_SOURCES = 40
 
 
+# What a source the reader cannot take as it is raises while it is read or copied.
+UNREADABLE = (Unsupported, ValueError, KeyError, IndexError, TypeError, zlib.error, RecursionError)
+
+RunEntry = tuple[int, int, "int | None", int, "Stamp | None"]  # run index, first, last, parent node, stamp
+
+
+def _copy_one(
+    writer: _Writer, src: SourcePdf, selected: list[RunEntry], stamping: Stamping | None
+) -> list[list[int]]:
+    all_pages = src.page_numbers()
+    selections = []
+    for _index, first, last, node, stamp in selected:
+        end = len(all_pages) - 1 if last is None else min(last, len(all_pages) - 1)
+        selections.append((all_pages[first : end + 1], node, stamp))
+    return _SourceCopy(writer, src, stamping).copy(selections)
+
+
 def _copy_sources(
-    writer: _Writer, jobs: list[tuple[Path, list[tuple[int, int, int | None, int]]]]
+    writer: _Writer, jobs: list[tuple[Path, list[RunEntry]]], stamping: Stamping | None = None
 ) -> dict[int, list[int]]:
-    """Copy each source's runs (run index, first, last, parent node); return each run's pages."""
+    """Copy each source's runs; return each run's pages. A source the reader cannot handle (as
+    it is opened, or halfway through its copy: what it wrote is taken back) is rewritten by qpdf
+    and copied again."""
     result: dict[int, list[int]] = {}
     for path, selected in jobs:
-        src = open_source(Path(path).read_bytes())
-        all_pages = src.page_numbers()
-        selections = []
-        for _index, first, last, node in selected:
-            end = len(all_pages) - 1 if last is None else min(last, len(all_pages) - 1)
-            selections.append((all_pages[first : end + 1], node))
-        for (index, *_rest), pages in zip(selected, _SourceCopy(writer, src).copy(selections), strict=True):
+        data = Path(path).read_bytes()
+        mark = writer.mark()
+        try:
+            copied = _copy_one(writer, SourcePdf(data), selected, stamping)
+        except UNREADABLE:
+            writer.rewind(mark)
+            copied = _copy_one(writer, SourcePdf(normalized(data)), selected, stamping)
+        for (index, *_rest), pages in zip(selected, copied, strict=True):
             result[index] = pages
-        del src
+        del data
     return result
 
 
@@ -432,15 +576,34 @@ def _child_main(job_path: str) -> None:
     file (``.offsets``, 8 bytes each) and print the runs' pages (JSON)."""
     job = json.loads(Path(job_path).read_text())
     writer = _Writer(Path(job["output"]), offsets=array("Q", [0]) * job["next"])
-    pages = _copy_sources(writer, [(Path(p), [tuple(r) for r in runs]) for p, runs in job["sources"]])
+    stamping = (
+        Stamping(**{**job["stamping"], "digits": {k: tuple(v) for k, v in job["stamping"]["digits"].items()}})
+        if job["stamping"]
+        else None
+    )
+    sources = [
+        (Path(p), [(i, f, la, n, Stamp(*s) if s else None) for i, f, la, n, s in runs])
+        for p, runs in job["sources"]
+    ]
+    pages = _copy_sources(writer, sources, stamping)
     writer.fh.close()
     with Path(job_path).with_suffix(".offsets").open("wb") as fh:
         writer.offsets[job["next"] :].tofile(fh)
     json.dump(pages, sys.stdout)
 
 
-def _start_child(output: Path, first: int, jobs: list, job_path: Path) -> subprocess.Popen:
-    payload = {"output": str(output), "next": first, "sources": [[str(p), runs] for p, runs in jobs]}
+def _start_child(
+    output: Path, first: int, jobs: list, job_path: Path, stamping: Stamping | None
+) -> subprocess.Popen:
+    payload = {
+        "output": str(output),
+        "next": first,
+        "sources": [
+            [str(p), [[i, f, la, n, [s.head, s.first] if s else None] for i, f, la, n, s in runs]]
+            for p, runs in jobs
+        ],
+        "stamping": stamping.as_job() if stamping else None,
+    }
     job_path.write_text(json.dumps(payload))
     return subprocess.Popen(
         [sys.executable, "-m", f"{__package__}.merge", str(job_path)],
@@ -470,22 +633,30 @@ def assemble(
     author: str = "",
     language: str = "en",
     parallel: bool | None = None,
+    stamping: Stamping | None = None,
 ) -> Assembled:
     """Write ``output`` from the runs, in order, with their bookmarks as the PDF outline.
 
     Runs whose ``path`` is a ``Later`` are made while the other sources are copied: with
     ``parallel`` (by default: when there are many sources) the copying happens in a child
-    process (``python -m reports.compilation.merge``) and ``Later.path()`` runs here at the same time."""
+    process (``python -m reports.compilation.merge``) and ``Later.path()`` runs here at the same time.
+
+    Runs with a ``stamp`` get it printed in their pages' bottom margin, in ``stamping``'s font; the
+    stamps' page numbers must be the pages' real numbers (checked at the end)."""
     runs = list(runs)
     writer = _Writer(output)
     try:
         catalog, root, outlines, info, metadata = (writer.reserve() for _ in range(5))
         run_nodes = [writer.reserve() for _ in runs]
+        font_numbers: list[int] = []
+        if stamping is not None:
+            font_numbers = [writer.reserve() for _ in range(5)]
+            stamping.font, stamping.opening = font_numbers[0], writer.reserve()
         run_pages: list[list[int]] = [[] for _ in runs]
         now_jobs: dict[Path, list] = {}
         later_jobs: dict[int, tuple[Later, list]] = {}
         for index, run in enumerate(runs):
-            entry = (index, run.first, run.last, run_nodes[index])
+            entry = (index, run.first, run.last, run_nodes[index], run.stamp)
             if isinstance(run.path, Later):
                 later_jobs.setdefault(id(run.path), (run.path, []))[1].append(entry)
             else:
@@ -498,7 +669,7 @@ def assemble(
             first = len(writer.offsets)
             with tempfile.TemporaryDirectory(prefix="compilation-merge-") as tmp:
                 job_path = Path(tmp) / "job.json"
-                child = _start_child(output, first, jobs, job_path)
+                child = _start_child(output, first, jobs, job_path, stamping)
                 try:
                     made = [(later.path(), entries) for later, entries in later_jobs.values()]
                 except BaseException:
@@ -508,12 +679,18 @@ def assemble(
                 offsets, pages = _finish_child(child, first, job_path)
             writer = _Writer(output, offsets=offsets)
         else:
-            pages = _copy_sources(writer, jobs)
+            pages = _copy_sources(writer, jobs, stamping)
             made = [(later.path(), entries) for later, entries in later_jobs.values()]
-        pages.update(_copy_sources(writer, made))
+        pages.update(_copy_sources(writer, made, stamping))
         for index, copied in pages.items():
             run_pages[index] = copied
         total = _page_tree(writer, root, run_nodes, run_pages)
+        _check_stamps(runs, run_pages)
+        if stamping is not None:
+            writer.write(stamping.opening, b"<< /Length 1 >>", b"q")
+            assert stamping.objects is not None
+            for num, (body, stream) in zip(font_numbers, stamping.objects(font_numbers), strict=True):
+                writer.write(num, body, stream)
         has_outline = _outline(writer, runs, run_pages, outlines) > 0
         if not has_outline:
             writer.write(outlines, b"<< /Type /Outlines /Count 0 >>")
@@ -526,7 +703,8 @@ def assemble(
         )
         writer.write(
             catalog,
-            b"<< /Type /Catalog /Pages %d 0 R /Outlines %d 0 R /PageMode /%s /Lang %s /Metadata %d 0 R >>"
+            b"<< /Type /Catalog /Pages %d 0 R /Outlines %d 0 R /PageMode /%s /Lang %s /Metadata %d 0 R "
+            b"/PageLabels << /Nums [0 << /S /D >>] >> >>"
             % (root, outlines, b"UseOutlines" if has_outline else b"UseNone", pdf_text(language), metadata),
         )
         writer.write(
@@ -545,6 +723,15 @@ def assemble(
         starts.append(page)
         page += len(copied)
     return Assembled(pages=total, run_starts=starts)
+
+
+def _check_stamps(runs: list[Run], run_pages: list[list[int]]) -> None:
+    """Every stamped run printed the numbers of the pages it really landed on."""
+    page = 1
+    for run, pages in zip(runs, run_pages, strict=True):
+        if run.stamp is not None and pages and run.stamp.first != page:
+            raise RuntimeError(f"a run stamped from page {run.stamp.first} starts on page {page}")
+        page += len(pages)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Just enough of a PDF reader to copy objects from one file into another without i
 them: the cross-reference table or stream (with ``/Prev`` chains), object streams, stream data,
 and a small parser for the few dictionaries the merge has to look into (pages, link
 annotations, the catalog's named destinations). Object bodies are handed out as the bytes
-found in the file; ``reports/compilation/merge.py`` renumbers their references with ``REF_OR_STRING``.
+found in the file; ``reports/compilation/merge.py`` renumbers their references with ``remap_refs``.
 
 Anything it does not understand (encryption, unusual stream filters) raises ``Unsupported``;
 ``normalized`` then has qpdf (pikepdf) rewrite the file in the plain form this reader handles.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 WHITESPACE = b" \t\r\n\f\x00"
@@ -32,15 +33,6 @@ _KIDS = re.compile(rb"/Kids[ \t\r\n\f\x00]*(\[[^\[\]()<>]*\])")
 _STARTXREF = re.compile(rb"startxref\s+(\d+)")
 _XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
 _XREF_SUBSECTION = re.compile(rb"(\d+)[ \t]+(\d+)")
-# A literal string (parentheses escaped or nested one level deep), a hex string, or a reference.
-# Used to find references in an object's bytes without mistaking text for one.
-REF_OR_STRING = re.compile(
-    rb"\((?:[^\\()]|\\.|\((?:[^\\()]|\\.)*\))*\)"
-    rb"|<(?!<)[0-9A-Fa-f \t\r\n\f\x00]*>"
-    rb"|(?<![^ \t\r\n\f\x00()<>\[\]{}/%])(\d+)[ \t\r\n\f\x00]+(\d+)[ \t\r\n\f\x00]+R"
-    rb"(?![^ \t\r\n\f\x00()<>\[\]{}/%])",
-    re.S,
-)
 
 
 # Arrays and dictionaries nested up to four levels deep, matched in one step (nearly all of
@@ -97,9 +89,38 @@ class Ref:
     num: int
 
 
+_REF = re.compile(
+    rb"(?<![^ \t\r\n\f\x00()<>\[\]{}/%])(\d+)[ \t\r\n\f\x00]+(\d+)[ \t\r\n\f\x00]+R"
+    rb"(?![^ \t\r\n\f\x00()<>\[\]{}/%])"
+)
+
+
+def remap_refs(body: bytes, replace: Callable[[re.Match[bytes]], bytes]) -> bytes:
+    """``body`` with every reference replaced by ``replace(match)`` (group 1: the object number),
+    literal strings left as they are however deeply their parentheses nest (text such as
+    ``(see 1 0 R)`` is not a reference)."""
+    if b"(" not in body:
+        return _REF.sub(replace, body)
+    out, pos = [], 0
+    while (start := body.find(b"(", pos)) >= 0:
+        out.append(_REF.sub(replace, body[pos:start]))
+        end = skip_value(body, start)
+        out.append(body[start:end])
+        pos = end
+    out.append(_REF.sub(replace, body[pos:]))
+    return b"".join(out)
+
+
 def refs_in(body: bytes) -> list[int]:
     """Object numbers referenced in ``body`` (strings skipped)."""
-    return [int(m.group(1)) for m in REF_OR_STRING.finditer(body) if m.group(1)]
+    found: list[int] = []
+
+    def keep(match: re.Match[bytes]) -> bytes:
+        found.append(int(match.group(1)))
+        return match.group(0)
+
+    remap_refs(body, keep)
+    return found
 
 
 # --- A small parser for the dictionaries the merge looks into ------------------------------
@@ -406,6 +427,10 @@ class SourcePdf:
             raise Unsupported(f"no object at {pos}")
         start = _skip_ws(data, header.end())
         end = _STREAM_OR_END.search(data, start)
+        if end and data.find(b"(", start, end.start()) >= 0:
+            # A string may hold "endobj" or ">> stream": look for the end after the value.
+            after = skip_value(data, start)
+            end = _STREAM_OR_END.search(data, after - 2 if data[after - 2 : after] == b">>" else after)
         if not end:
             raise Unsupported("unterminated object")
         if end.group(0) == b"endobj":

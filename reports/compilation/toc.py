@@ -1,7 +1,8 @@
 """The compiled document's table of contents, as a few text blocks per page.
 
 Each page of contents is two preformatted text blocks: the titles, and the page numbers beside
-them. Rows never wrap: titles too long for the column are shortened here, with an ellipsis,
+them. Rows never wrap: titles too long for the column are shortened here, with an ellipsis (a
+part's count of reports or contributions is kept whole, the title gives way),
 measured with the metrics of the font they are set in (Noto Sans), so the number of rows per
 page — and so every page number — is known before layout. Why: docs/decisions/0005.
 """
@@ -28,22 +29,37 @@ UNKNOWN_EM = 1.0  # characters the font has not (CJK, Arabic: other fonts): a wi
 AVERAGE_EM = 0.6  # when the font cannot be read at all
 
 
+# The contents' fonts in the order of static/css/compilation.css; characters none of them has
+# (CJK: about 1 em each) are counted as UNKNOWN_EM.
+FONTS = ("Noto Sans", "Noto Sans Arabic")
+
+
+def _font_widths(pattern: str) -> dict[int, float]:
+    path = subprocess.run(
+        ["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True, timeout=10, check=True
+    ).stdout.strip()
+    font = TTFont(path, lazy=True, fontNumber=0)
+    units = font["head"].unitsPerEm
+    metrics = font["hmtx"].metrics
+    widths = {code: metrics[name][0] / units for code, name in font.getBestCmap().items()}
+    font.close()
+    return widths
+
+
 @functools.cache
 def _advances(bold: bool) -> tuple[dict[int, float], float] | None:
-    """Advance widths (in em) by code point of Noto Sans (bold), found through fontconfig."""
-    try:
-        pattern = "Noto Sans:bold" if bold else "Noto Sans"
-        path = subprocess.run(
-            ["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True, timeout=10, check=True
-        ).stdout.strip()
-        font = TTFont(path, lazy=True, fontNumber=0)
-        units = font["head"].unitsPerEm
-        metrics = font["hmtx"].metrics
-        widths = {code: metrics[name][0] / units for code, name in font.getBestCmap().items()}
-        font.close()
-        return widths, units
-    except Exception:  # no fontconfig or no such font: fall back on an average width
-        return None
+    """Advance widths (in em) by code point of the contents' fonts (bold), found through
+    fontconfig; the first font that has a character gives its width (Arabic: its isolated form)."""
+    widths: dict[int, float] = {}
+    for family in FONTS:
+        try:
+            found = _font_widths(f"{family}:bold" if bold else family)
+        except Exception:  # no fontconfig or no such font
+            if not widths:
+                return None  # fall back on an average width
+            continue
+        widths = {**found, **widths}
+    return widths, 1.0
 
 
 def text_width_em(text: str, *, bold: bool = False) -> float:
@@ -75,13 +91,13 @@ def _row(entry: dict[str, Any]) -> tuple[str, str]:
     indent = INDENT[level]
     room = TITLE_COLUMN_PT / FONT_SIZE_PT * SAFETY - text_width_em(indent)
     bold = level == 1
-    title = fit(str(entry["title"]), room, bold=bold)
-    line = indent + (f"<b>{escape(title)}</b>" if bold else escape(title))
+    # The subtitle (a part's count of reports or contributions) is never cut: the title is.
     subtitle = str(entry.get("subtitle") or "")
-    if subtitle and title == str(entry["title"]):
-        rest = room - text_width_em(title, bold=bold) - text_width_em(" — ")
-        if rest > 3:
-            line += f' <span class="sub">— {escape(fit(subtitle, rest))}</span>'
+    tail = f" — {subtitle}" if subtitle else ""
+    title = fit(str(entry["title"]), room - text_width_em(tail), bold=bold)
+    line = indent + (f"<b>{escape(title)}</b>" if bold else escape(title))
+    if tail:
+        line += f' <span class="sub">— {escape(subtitle)}</span>'
     page = f"<b>{entry['page']}</b>" if bold else str(entry["page"])
     return line, page
 

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from reports import services
 from reports.compilation import build as compilation
 from reports.delivery import runner as delivery
+from reports.delivery.submission_pdf import edition_file
 from reports.models import Compilation, Report, Submission
 from tests import factories
 from tests.conftest import ARABIC, CHINESE
@@ -195,14 +196,15 @@ def test_a_failed_job_is_marked_with_its_reason_and_can_be_retried(
 ):
     cycle, subs = corpus
     staff = factories.UserFactory.create(is_staff=True)
-    Path(subs[0].pdf.path).unlink()  # the stored PDF vanished from the disk
+    edition = edition_file(subs[0]).path
+    Path(edition).unlink()  # the stored compilation edition vanished from the disk
     with django_capture_on_commit_callbacks(execute=True):
         job = compilation.compilation_request(
             user=staff, selection=compilation.Selection(cycle=cycle.slug, layout="full")
         )
     job.refresh_from_db()
     assert job.status == Compilation.Status.FAILED
-    assert job.last_error == f"FileNotFoundError: [Errno 2] No such file or directory: '{subs[0].pdf.path}'"
+    assert job.last_error == f"FileNotFoundError: [Errno 2] No such file or directory: '{edition}'"
     delivery.submission_pdf_ensure(submission=subs[0], force=True)
     with django_capture_on_commit_callbacks(execute=True):
         compilation.compilation_retry(compilation=job)
