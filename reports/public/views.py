@@ -48,14 +48,14 @@ PAGE_FORMAT = "2"  # part of every key: change it when the cached parts change s
 
 def _etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
     """Everything the answer depends on: the public stamp, the language, who asks (the header
-    names them) and their CSRF cookie (the language form carries a token from it), the address."""
+    names them) and the address. (The language form's token comes from the CSRF cookie, which
+    changes only when someone logs in or out: then who asks changes too.)"""
     user = getattr(request, "user", None)
     parts = [
         PAGE_FORMAT,
         published.public_stamp().value,
         translation.get_language() or "",
         str(user.pk) if user is not None and user.is_authenticated else "-",
-        request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
         request.get_full_path(),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
