@@ -19,6 +19,7 @@ from reports.delivery import runner as delivery
 from reports.demo import REFERENCE_FIXTURES
 from reports.models import Country, StakeholderType
 from tests import factories
+from tests.s3 import s3_server, s3_storage  # noqa: F401 (fixtures: an S3-compatible server, a bucket)
 from tests.services import REDIS, missing_service
 from tests.smtp import SMTPServer
 from wsis_portal.celery import app

@@ -23,7 +23,7 @@ COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 SETTINGS_VARS = set(
-    re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', (ROOT / "wsis_portal" / "settings.py").read_text())
+    re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"', (ROOT / "wsis_portal" / "settings.py").read_text())
 )
 OUR_SERVICES = {name: s for name, s in COMPOSE["services"].items() if "build" in s}
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}: what compose reads from .env.
@@ -35,14 +35,31 @@ def interpolated(name: str) -> list[tuple[str, str]]:
     return [(op, text) for var, op, text in INTERPOLATION.findall(COMPOSE_TEXT) if var == name]
 
 
-def test_the_stack_has_web_worker_beat_database_broker_and_mail():
-    assert set(COMPOSE["services"]) >= {"migrate", "web", "worker", "beat", "postgres", "redis", "mail"}
-    assert {"migrate", "web", "worker", "beat"} <= set(OUR_SERVICES)
+WORKERS = {
+    name: s
+    for name, s in OUR_SERVICES.items()
+    if s["command"][:4] == ["celery", "-A", "wsis_portal", "worker"]
+}
+
+
+def test_the_stack_has_web_workers_beat_database_broker_object_storage_and_mail():
+    assert set(COMPOSE["services"]) >= {
+        "migrate",
+        "web",
+        "beat",
+        "postgres",
+        "redis",
+        "minio",
+        "minio-init",
+        "mail",
+    }
+    assert {"migrate", "web", "beat"} <= set(OUR_SERVICES)
+    assert set(WORKERS) == {"worker-render", "worker-mail", "worker-compile", "worker-default"}
 
 
 def test_every_long_running_service_has_a_healthcheck():
     for name, service in COMPOSE["services"].items():
-        if name != "migrate":
+        if service.get("restart") != "no":  # one-shot jobs (migrate, the bucket) have none
             assert "healthcheck" in service, name
 
 
@@ -78,8 +95,8 @@ def test_every_variable_compose_reads_from_the_env_file_is_documented():
     assert read - documented == set(), "compose reads variables .env.example does not document"
 
 
-def test_compose_refuses_to_start_without_a_secret_key_and_a_redis_password():
-    for secret in ("SECRET_KEY", "REDIS_PASSWORD"):
+def test_compose_refuses_to_start_without_a_secret_key_and_its_passwords():
+    for secret in ("SECRET_KEY", "REDIS_PASSWORD", "MINIO_ROOT_PASSWORD", "MINIO_PORTAL_PASSWORD"):
         uses = interpolated(secret)
         assert uses, f"{secret} is not taken from .env"
         # A fallback secret would be public (it is in this repository); "${X:?message}" stops compose.
@@ -95,6 +112,9 @@ def test_every_image_is_pinned_to_a_release():
         repository, _, tag = image.rpartition(":")
         assert repository, f"{name}: {image} has no tag"
         assert "/" not in tag, f"{name}: {image} has no tag"
+        if repository in {"minio/minio", "minio/mc"}:  # MinIO names each release by its UTC time
+            assert re.fullmatch(r"RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ", tag), f"{name}: {image}"
+            continue
         version = re.match(r"v?(\d+(?:\.\d+)*)", tag)
         # An exact release: major.minor.patch (PostgreSQL numbers its releases major.minor since 10).
         parts = 2 if repository == "postgres" else 3
@@ -149,19 +169,53 @@ def test_the_cache_url_selects_django_redis():
     assert config["LOCATION"] == "redis://:secret@redis:6379/1"
 
 
-def test_the_worker_has_a_memory_limit():
-    worker = COMPOSE["services"]["worker"]
-    limit = worker.get("mem_limit") or worker.get("deploy", {}).get("resources", {}).get("limits", {}).get(
-        "memory"
-    )
-    assert limit, "the worker can take all the machine's memory"
-    # Each worker process is recycled well below the container's limit.
-    per_child_kib = int(worker["environment"]["CELERY_WORKER_MAX_MEMORY_PER_CHILD"])
-    units = {"k": 1, "m": 1024, "g": 1024**2}
-    size = re.fullmatch(r"(\d+)([kmg])b?", str(limit).lower())
-    assert size, limit
-    number, unit = size.groups()
-    assert 2 * per_child_kib < int(number) * units[unit]
+def test_every_worker_has_a_memory_limit_above_its_processes_limits():
+    for name, worker in WORKERS.items():
+        limit = worker.get("mem_limit") or worker.get("deploy", {}).get("resources", {}).get(
+            "limits", {}
+        ).get("memory")
+        assert limit, f"{name} can take all the machine's memory"
+        # Each worker process is recycled well below the container's limit.
+        per_child_kib = int(worker["environment"]["CELERY_WORKER_MAX_MEMORY_PER_CHILD"])
+        command = worker["command"]
+        processes = int(command[command.index("--concurrency") + 1])
+        units = {"k": 1, "m": 1024, "g": 1024**2}
+        size = re.fullmatch(r"(\d+)([kmg])b?", str(limit).lower())
+        assert size, limit
+        number, unit = size.groups()
+        main_process_kib = 150 * 1024  # the worker's own process, beside its pool
+        assert processes * per_child_kib + main_process_kib <= int(number) * units[unit], name
+
+
+def test_each_queue_has_its_own_workers():
+    from wsis_portal.celery import QUEUES  # noqa: PLC0415 (the Celery app, only for this test)
+
+    consumed = {}
+    for name, worker in WORKERS.items():
+        command = worker["command"]
+        assert "-Q" in command, f"{name} would consume every queue"
+        consumed[name] = command[command.index("-Q") + 1].split(",")
+    assert sorted(q for queues in consumed.values() for q in queues) == sorted(QUEUES)
+    assert {queues[0]: name for name, queues in consumed.items()} == {q: f"worker-{q}" for q in QUEUES}
+
+
+def test_files_live_in_the_minio_bucket_which_is_created_before_anything_starts():
+    for name, service in OUR_SERVICES.items():
+        env = service["environment"]
+        assert env["AWS_STORAGE_BUCKET_NAME"] == "${MINIO_BUCKET:-wsis-portal}", name
+        assert env["AWS_S3_ENDPOINT_URL"] == "http://minio:9000", name
+        assert env["AWS_ACCESS_KEY_ID"], name
+        assert env["AWS_SECRET_ACCESS_KEY"].startswith("${MINIO_PORTAL_PASSWORD:?"), name
+        assert service["depends_on"]["minio-init"] == {"condition": "service_completed_successfully"}, name
+        assert "volumes" not in service, f"{name} shares a volume: only the bucket may be shared"
+    init = COMPOSE["services"]["minio-init"]
+    assert init["depends_on"]["minio"] == {"condition": "service_healthy"}
+    script = init["entrypoint"][-1]
+    assert 'mc mb --ignore-existing "local/$$BUCKET"' in script
+    assert 'mc anonymous set none "local/$$BUCKET"' in script  # private: the portal streams downloads
+    assert "mc admin user add local wsis-portal" in script
+    assert init["environment"]["BUCKET"] == "${MINIO_BUCKET:-wsis-portal}"
+    assert "ports" not in COMPOSE["services"]["minio"]  # the API stays inside the compose network
 
 
 def test_the_web_healthcheck_renders_a_page():

@@ -2,16 +2,42 @@
 
 Configuration lives in Django settings under the ``CELERY_`` namespace. Without a
 broker (the embedded default) ``CELERY_TASK_ALWAYS_EAGER`` is on and tasks run inline.
+
+Work is routed by kind to four queues, so that a slow mail server or a compilation of thousands
+of reports does not hold up anyone's receipt, and each kind can get its own workers:
+
+- ``render``: a submission's PDF (WeasyPrint: CPU and memory);
+- ``mail``: every e-mail (waits on the SMTP server);
+- ``compile``: compiled PDF reports (long, large files);
+- ``default``: everything else — the sweepers, reminders, housekeeping, health pings.
+
+A worker started without ``-Q`` consumes all four (the embedded default and the tests); in
+production each kind runs as its own worker: ``celery -A wsis_portal worker -Q render`` (see
+docker-compose.yml and the README).
 """
 
 import os
 
 from celery import Celery
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wsis_portal.settings")
 
+QUEUES = ("render", "mail", "compile", "default")
+TASK_ROUTES = {
+    "reports.render_pdf": {"queue": "render"},
+    "reports.send_email": {"queue": "mail"},
+    "reports.compile_reports": {"queue": "compile"},
+}
+
 app = Celery("wsis_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_queues=[Queue(name, routing_key=name) for name in QUEUES],
+    task_default_queue="default",
+    task_default_routing_key="default",
+    task_routes=TASK_ROUTES,
+)
 app.autodiscover_tasks()
 
 

@@ -239,8 +239,33 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Submission PDFs, compilations and bulk data files go through Django's storage: the local disk
+# (MEDIA_ROOT) by default; an S3-compatible bucket (MinIO, Ceph RGW, AWS S3) when
+# AWS_STORAGE_BUCKET_NAME is set, so that web and workers on several hosts share nothing but
+# PostgreSQL, Redis and the bucket (docs/decisions/0011-object-storage-and-queues.md). The bucket
+# stays private: downloads are streamed by the portal after its permission check.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None  # None: AWS itself
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None  # None: the host's IAM role
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
+AWS_DEFAULT_ACL = None  # the bucket's own policy (private)
+AWS_QUERYSTRING_AUTH = True
+AWS_S3_FILE_OVERWRITE = False  # a second file under a taken name gets a new name, as on disk
+# Path-style URLs (endpoint/bucket/key) for MinIO and other self-hosted servers.
+AWS_S3_ADDRESSING_STYLE = env.str(
+    "AWS_S3_ADDRESSING_STYLE", default="path" if AWS_S3_ENDPOINT_URL else "auto"
+)
+# A compilation copies its sources from the bucket into a temporary folder, at most this much.
+COMPILE_SPOOL_MAX_MB = env.int("COMPILE_SPOOL_MAX_MB", default=4096)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": (
+            "storages.backends.s3.S3Storage"
+            if AWS_STORAGE_BUCKET_NAME
+            else "django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -304,11 +329,21 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=600_000)  # KiB
 # A broker outage must not hang a web request: fail fast, the sweeper catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+# A worker's pool process killed mid-task (out of memory, a crash) has its task put back on its
+# queue at once (acks_late with reject_on_worker_lost, on every task that does real work), and
+# another process runs it within seconds. A task whose whole worker vanished stays with Redis until
+# the visibility timeout, and the sweepers hand its row over again after the task's hard time
+# limit plus DELIVERY_SWEEP_AFTER (minutes for PDFs and e-mails). The visibility timeout is set with
+# the time limits: above the longest hard limit (the compilation's, 3300 s in
+# reports/compilation/build.py) so that a task still running is never handed to a second worker,
+# and above DELIVERY_RETRY_MAX_DELAY (a retry waits in its worker, unacknowledged). Checked below
+# and in tests/integration/test_worker_lost.py.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str | bool] = {
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
     "max_retries": 1,
-    "visibility_timeout": 3600,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
 }
 if _FILESYSTEM_BROKER:
     _BROKER_DIR = VAR_DIR / "broker"
@@ -336,6 +371,12 @@ DELIVERY_RETRY_MAX_DELAY = env.float("DELIVERY_RETRY_MAX_DELAY", default=1800.0)
 # Compilations (reports/compilation/build.py) follow the same delays and sweep, with their task's own
 # time limit and at most three attempts.
 DELIVERY_SWEEP_AFTER = env.int("DELIVERY_SWEEP_AFTER", default=120)
+_LONGEST_WAIT = max(CELERY_TASK_TIME_LIMIT, DELIVERY_RETRY_MAX_DELAY)
+if not _FILESYSTEM_BROKER and _LONGEST_WAIT >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT and DELIVERY_RETRY_MAX_DELAY: "
+        "otherwise a running or waiting task is handed to a second worker."
+    )
 CELERY_BEAT_SCHEDULE = {
     "deliveries-sweep": {
         "task": "reports.deliveries_sweep",

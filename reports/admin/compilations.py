@@ -10,7 +10,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -27,7 +26,7 @@ from django.utils.translation import ngettext
 from action_lines.models import ActionLine
 from wsis_portal import limits
 
-from .. import selectors
+from .. import selectors, storage
 from ..audit import record
 from ..compilation import build as compilation
 from ..errors import ReportError
@@ -223,11 +222,13 @@ class CompilationAdmin(admin.ModelAdmin):
         job = get_object_or_404(Compilation, pk=pk)
         if job.status != Compilation.Status.DONE or not job.file:
             raise Http404(_("This compilation has no file yet."))
-        record(request, SecurityEvent.Kind.DOWNLOAD, obj=job)
         filename = f"wsis-{job.cycle.slug}-{job.layout}-{job.pk}.pdf"
-        return FileResponse(
-            job.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
-        )
+        try:  # streamed from the storage (local disk or bucket), never read whole
+            download = storage.download_response(job.file, filename=filename, content_type="application/pdf")
+        except FileNotFoundError as exc:
+            raise Http404(_("This compilation has no file yet.")) from exc
+        record(request, SecurityEvent.Kind.DOWNLOAD, obj=job)
+        return download
 
     @admin.action(description=_("Retry the selected failed compilations"), permissions=["add"])
     def retry(self, request: HttpRequest, queryset: QuerySet[Compilation]) -> None:

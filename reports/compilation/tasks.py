@@ -8,7 +8,7 @@ from typing import Any
 from celery import Task, shared_task
 
 from ..delivery import runner
-from ..delivery.tasks import retry_or_outcome
+from ..delivery.tasks import redelivered, retry_or_outcome
 from .build import COMPILE_SOFT_TIME_LIMIT, COMPILE_TIME_LIMIT, compilation_run, compilations_sweep
 
 
@@ -28,6 +28,7 @@ def compile_reports_task(self: Task, compilation_id: int) -> str:
         compilation_run(
             compilation_id=compilation_id,
             ensure_pdf=lambda submission: runner.submission_pdf_ensure(submission=submission),
+            takeover=redelivered(self),
         ),
     )
 

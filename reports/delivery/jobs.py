@@ -80,14 +80,29 @@ def stale_after(time_limit: float) -> timedelta:
 
 
 def job_claim(
-    model: type[Job], pk: int, *, ready: Callable[[Job], bool] | None = None, now: datetime | None = None
+    model: type[Job],
+    pk: int,
+    *,
+    ready: Callable[[Job], bool] | None = None,
+    now: datetime | None = None,
+    takeover_below: int = 0,
 ) -> Job | None:
     """Lock the row and mark it running (committed before any work), or ``None`` when there is
-    nothing to do: it is done, failed, running in another task, or not ``ready`` yet."""
+    nothing to do: it is done, failed, running in another task, or not ``ready`` yet.
+
+    ``takeover_below``: a message the broker handed out again because the process running it died
+    (Celery's ``reject_on_worker_lost``, or Redis' visibility timeout, which is longer than every
+    task's hard time limit) takes over its row left running, while it has had fewer attempts than
+    this; a poison task that kills its process each time is left to the sweeper, which fails it."""
     with transaction.atomic():
         row = _rows(model).select_for_update().filter(pk=pk).first()
-        if row is None or row.status != St.QUEUED or (ready is not None and not ready(row)):
+        if row is None:
             return None
+        taken_over = row.status == St.RUNNING and row.attempts < takeover_below
+        if (row.status != St.QUEUED and not taken_over) or (ready is not None and not ready(row)):
+            return None
+        if taken_over:
+            logger.warning("%s %s: its process died mid-run; run again", model.__name__, pk)
         row.status = St.RUNNING
         row.started_at = now or timezone.now()
         row.finished_at = None

@@ -95,15 +95,19 @@ def _pdf_ready(row: Delivery) -> bool:
     )
 
 
-def delivery_claim(*, delivery_id: int, now: datetime | None = None) -> Delivery | None:
+def delivery_claim(
+    *, delivery_id: int, now: datetime | None = None, takeover: bool = False
+) -> Delivery | None:
     """Lock the row and mark it running (committed before any work), or ``None`` when there is
-    nothing to do: done, failed, running in another task, or an e-mail still waiting for its PDF."""
-    return jobs.job_claim(Delivery, delivery_id, ready=_pdf_ready, now=now)
+    nothing to do: done, failed, running in another task, or an e-mail still waiting for its PDF.
+    ``takeover``: the message was handed out again after its process died (``jobs.job_claim``)."""
+    takeover_below = settings.DELIVERY_MAX_ATTEMPTS if takeover else 0
+    return jobs.job_claim(Delivery, delivery_id, ready=_pdf_ready, now=now, takeover_below=takeover_below)
 
 
-def delivery_run(*, delivery_id: int) -> RunResult:
+def delivery_run(*, delivery_id: int, takeover: bool = False) -> RunResult:
     """Claim, do and record one row: what both tasks run."""
-    row = delivery_claim(delivery_id=delivery_id)
+    row = delivery_claim(delivery_id=delivery_id, takeover=takeover)
     if row is None:
         return RunResult(Outcome.SKIPPED)
     try:

@@ -59,8 +59,13 @@ def retry_or_outcome(task: Task, result: jobs.RunResult) -> str:
     return str(result.outcome)
 
 
+def redelivered(task: Task) -> bool:
+    """The broker handed this message out again: the process that had it died mid-task."""
+    return bool((task.request.delivery_info or {}).get("redelivered"))
+
+
 def _run(task: Task, delivery_id: int) -> str:
-    return retry_or_outcome(task, runner.delivery_run(delivery_id=delivery_id))
+    return retry_or_outcome(task, runner.delivery_run(delivery_id=delivery_id, takeover=redelivered(task)))
 
 
 @shared_task(

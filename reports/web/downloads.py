@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from wsis_portal import limits
 
-from .. import selectors
+from .. import selectors, storage
 from ..audit import record
 from ..delivery.runner import submission_pdf_filename
 from ..document import snapshot
@@ -47,16 +47,12 @@ def submission_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
         )
         response["Retry-After"] = "30"
         return response
-    try:
-        handle = submission.pdf.open("rb")
+    try:  # streamed from the storage (local disk or bucket), never read whole
+        download = storage.download_response(
+            submission.pdf, filename=submission_pdf_filename(submission), content_type="application/pdf"
+        )
     except FileNotFoundError as exc:
         raise Http404(_("No such submission.")) from exc
-    download = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=submission_pdf_filename(submission),
-        content_type="application/pdf",
-    )
     record(request, SecurityEvent.Kind.DOWNLOAD, obj=submission, entity=submission.report.entity_id)
     download["Cache-Control"] = "private, no-store"
     download["X-Content-Type-Options"] = "nosniff"
