@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .. import deadlines
 from ..annex import SECTIONS
@@ -84,10 +84,14 @@ class ReminderDaysField(forms.CharField):
                     % {"value": part}
                 ) from None
             if abs(day) > self.MAX_DAYS:
+                # Translators: %(value)d is always more than 365 here; %(max)d is 365.
                 raise forms.ValidationError(
-                    _(
+                    ngettext(
+                        "%(value)d day is more than a year; reminders can be up to %(max)d days before "
+                        "or after the deadline.",
                         "%(value)d days is more than a year; reminders can be up to %(max)d days before "
-                        "or after the deadline."
+                        "or after the deadline.",
+                        abs(day),
                     )
                     % {"value": day, "max": self.MAX_DAYS}
                 )
