@@ -5,6 +5,7 @@ out of the API until someone decides it is public."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,18 @@ from ..opendata import archive_name
 
 # The public report page (``/published/<id>/``, an address fixed for the public site).
 REPORT_PAGE = "/published/{id}/"
+
+
+def absolute(serializer: serializers.BaseSerializer, path: str) -> str:
+    """``path`` as a full address on the host the request came to (behind the proxy, its public
+    one); the portal's SITE_URL without a request."""
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
+
+
+def utc_datetime(**kwargs: Any) -> serializers.DateTimeField:
+    """Times in UTC (``…Z``), as in the bulk downloads, whatever the portal's own time zone."""
+    return serializers.DateTimeField(read_only=True, default_timezone=UTC, **kwargs)
 
 
 class CountrySerializer(serializers.Serializer):
@@ -72,6 +85,8 @@ class EntitySerializer(EntityBriefSerializer):
 
 
 class CycleSerializer(serializers.ModelSerializer):
+    opens_at = utc_datetime()
+    deadline = utc_datetime()
     published_reports = serializers.IntegerField(read_only=True, help_text="Published reports in the cycle.")
     data_download = serializers.SerializerMethodField()
 
@@ -81,7 +96,7 @@ class CycleSerializer(serializers.ModelSerializer):
 
     def get_data_download(self, cycle: ReportingCycle) -> str:
         """The cycle's bulk download (CSV, JSON and XLSX in one ZIP)."""
-        return f"{settings.SITE_URL}/data/{cycle.slug}/{archive_name(cycle.slug)}"
+        return absolute(self, f"/data/{cycle.slug}/{archive_name(cycle.slug)}")
 
 
 class FacilitatorSerializer(serializers.ModelSerializer):
@@ -150,7 +165,8 @@ class ReportListSerializer(serializers.ModelSerializer):
         slug_field="slug", read_only=True
     )
     entity = EntityBriefSerializer(read_only=True)
-    published_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    submitted_at = utc_datetime()
+    published_at = utc_datetime(allow_null=True)
     action_lines = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     html_url = serializers.SerializerMethodField()
@@ -175,11 +191,11 @@ class ReportListSerializer(serializers.ModelSerializer):
         return [p.action_line.code for p in report.progress.all() if p.addressed]
 
     def get_url(self, report: Report) -> str:
-        return f"{settings.SITE_URL}/api/v1/reports/{report.pk}/"
+        return absolute(self, f"/api/v1/reports/{report.pk}/")
 
     def get_html_url(self, report: Report) -> str:
         """The report's public page."""
-        return settings.SITE_URL + REPORT_PAGE.format(id=report.pk)
+        return absolute(self, REPORT_PAGE.format(id=report.pk))
 
 
 class SectionsSerializer(serializers.Serializer):

@@ -61,7 +61,9 @@ def test_a_report_has_its_whole_content(client, reports):
     }
     assert data["entity"]["stakeholder_type"] == "government"
     assert data["language"] == "en"
-    assert data["published_at"]
+    assert data["published_at"].endswith("Z")  # UTC, as in the bulk downloads
+    assert data["submitted_at"].endswith("Z")
+    assert data["url"] == f"http://testserver/api/v1/reports/{reports.kenya.pk}/"
     assert data["sections"]["executive_summary"] == "Twenty years of connecting schools."
     assert data["sections"]["digital_strategy"] == "Kenya Ministry of ICT: national digital strategy."
     progress = {row["action_line"]: row for row in data["progress"]}
