@@ -22,7 +22,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.utils.translation import ngettext
 
 from action_lines.models import ActionLine
 from wsis_portal import limits

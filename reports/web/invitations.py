@@ -24,7 +24,6 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.utils.translation import ngettext
 
 from .. import services
 from ..delivery.rows import invitation_email_create
