@@ -1,5 +1,6 @@
 """English dates as the United Nations writes them: 21 January 2027, 14:30 (Django's own English
-formats are American: "Jan. 21, 2027, 2:30 p.m."). The other five languages keep Django's formats."""
+formats are American: "Jan. 21, 2027, 2:30 p.m."). The other five languages keep Django's formats;
+Arabic's date-and-time formats, which Django leaves out, are completed in ``../ar``."""
 
 DATE_FORMAT = "j F Y"
 DATETIME_FORMAT = "j F Y, H:i"
