@@ -317,7 +317,7 @@ def key_figures(subs: list[Submission], selection: Selection) -> dict[str, Any]:
     region_rows = [(r.name, by_region.get(r.code, 0)) for r in Region.objects.order_by("order")]
     line_rows = [
         charts.Bar(
-            line.label if not line.is_sub_line else line.short_title,
+            line.label if not line.is_sub_line else line.display_short_title,
             covered.get(line.code, 0),
             1 if line.is_sub_line else 0,
         )
