@@ -396,7 +396,13 @@ class _Unsettled(Exception):
 
 
 def _assemble(
-    parts: list[Part], title: str, output: Path, frame: Path | merge.Later, toc_start: int, toc_len: int
+    parts: list[Part],
+    title: str,
+    output: Path,
+    frame: Path | merge.Later,
+    toc_start: int,
+    toc_len: int,
+    progress: merge.Progress | None = None,
 ) -> merge.Assembled:
     """The output from the frame's pages and the reports' page runs, with the outline; every
     report page printed with its part's title and its number (the frame prints its own)."""
@@ -425,6 +431,7 @@ def _assemble(
         author=_("WSIS secretariat"),
         language=settings.LANGUAGE_CODE,
         stamping=font.stamping() if font else None,
+        progress=progress,
     )
 
 
@@ -493,7 +500,6 @@ def compilation_build(
             toc, dividers = _number_pages(selection, parts, toc_start, toc_len)
             pages = compilation_toc.toc_pages(toc, TOC_ROWS_FIRST_PAGE, TOC_ROWS_PER_PAGE)
             frame = _frame_render({**context, "toc_pages": pages, "dividers": dividers}, frame_path)
-            report(80, _("Assembling the document"))
             actual = (
                 frame.toc_start,
                 (frame.dividers[0] if frame.dividers else frame.pages) - frame.toc_start,
@@ -503,13 +509,24 @@ def compilation_build(
                 raise _Unsettled(*actual)
             return frame_path
 
+        shown = [-1]
+
+        def copying(done: int, total: int) -> None:
+            percent = 60 + int(39 * done / max(total, 1))
+            if percent != shown[0]:
+                shown[0] = percent
+                report(
+                    percent,
+                    _("Copying the reports' pages: %(done)d of %(total)d") % {"done": done, "total": total},
+                )
+
         report(60, _("Laying out the cover, key figures and contents"))
         try:
-            assembled = _assemble(parts, title, output, merge.Later(make_frame), toc_start, toc_len)
+            assembled = _assemble(parts, title, output, merge.Later(make_frame), toc_start, toc_len, copying)
         except _Unsettled as moved:
             toc_start, toc_len = moved.toc_start, moved.toc_len
             try:
-                assembled = _assemble(parts, title, output, make_frame(), toc_start, toc_len)
+                assembled = _assemble(parts, title, output, make_frame(), toc_start, toc_len, copying)
             except _Unsettled:
                 raise ReportError(_("The compiled document's page numbers could not be settled.")) from None
     report(100, _("Done"))

@@ -549,14 +549,20 @@ def _copy_one(
     return _SourceCopy(writer, src, stamping).copy(selections)
 
 
+Progress = Callable[[int, int], None]  # (sources copied, sources in all)
+
+
 def _copy_sources(
-    writer: _Writer, jobs: list[tuple[Path, list[RunEntry]]], stamping: Stamping | None = None
+    writer: _Writer,
+    jobs: list[tuple[Path, list[RunEntry]]],
+    stamping: Stamping | None = None,
+    progress: Progress | None = None,
 ) -> dict[int, list[int]]:
     """Copy each source's runs; return each run's pages. A source the reader cannot handle (as
     it is opened, or halfway through its copy: what it wrote is taken back) is rewritten by qpdf
-    and copied again."""
+    and copied again. ``progress`` hears of every source copied."""
     result: dict[int, list[int]] = {}
-    for path, selected in jobs:
+    for done, (path, selected) in enumerate(jobs, start=1):
         data = Path(path).read_bytes()
         mark = writer.mark()
         try:
@@ -567,6 +573,8 @@ def _copy_sources(
         for (index, *_rest), pages in zip(selected, copied, strict=True):
             result[index] = pages
         del data
+        if progress is not None:
+            progress(done, len(jobs))
     return result
 
 
@@ -585,7 +593,14 @@ def _child_main(job_path: str) -> None:
         (Path(p), [(i, f, la, n, Stamp(*s) if s else None) for i, f, la, n, s in runs])
         for p, runs in job["sources"]
     ]
-    pages = _copy_sources(writer, sources, stamping)
+    progress_path = Path(job_path).with_suffix(".progress")
+    step = max(1, len(sources) // 100)
+
+    def tell(done: int, total: int) -> None:  # read by the parent while it waits
+        if done % step == 0 or done == total:
+            progress_path.write_text(str(done))
+
+    pages = _copy_sources(writer, sources, stamping, tell)
     writer.fh.close()
     with Path(job_path).with_suffix(".offsets").open("wb") as fh:
         writer.offsets[job["next"] :].tofile(fh)
@@ -614,8 +629,25 @@ def _start_child(
     )
 
 
-def _finish_child(child: subprocess.Popen, first: int, job_path: Path) -> tuple[array, dict[int, list[int]]]:
-    out, err = child.communicate()
+def _tell_progress(path: Path, total: int, progress: Progress | None) -> None:
+    if progress is not None and path.exists():
+        text = path.read_text()
+        if text.isdigit():
+            progress(int(text), total)
+
+
+def _finish_child(
+    child: subprocess.Popen, first: int, job_path: Path, total: int, progress: Progress | None
+) -> tuple[array, dict[int, list[int]]]:
+    """Wait for the child (passing on how far it got), then take its offsets and pages."""
+    progress_path = job_path.with_suffix(".progress")
+    while True:
+        try:
+            out, err = child.communicate(timeout=0.5)
+            break
+        except subprocess.TimeoutExpired:  # still copying; communicate() goes on reading its output
+            _tell_progress(progress_path, total, progress)
+    _tell_progress(progress_path, total, progress)
     if child.returncode != 0:
         raise RuntimeError(f"copying the reports' pages failed: {err.decode(errors='replace')[-2000:]}")
     offsets = array("Q", [0]) * first
@@ -634,6 +666,7 @@ def assemble(
     language: str = "en",
     parallel: bool | None = None,
     stamping: Stamping | None = None,
+    progress: Progress | None = None,
 ) -> Assembled:
     """Write ``output`` from the runs, in order, with their bookmarks as the PDF outline.
 
@@ -642,7 +675,8 @@ def assemble(
     process (``python -m reports.compilation.merge``) and ``Later.path()`` runs here at the same time.
 
     Runs with a ``stamp`` get it printed in their pages' bottom margin, in ``stamping``'s font; the
-    stamps' page numbers must be the pages' real numbers (checked at the end)."""
+    stamps' page numbers must be the pages' real numbers (checked at the end). ``progress`` hears
+    how many of the reports' sources are copied."""
     runs = list(runs)
     writer = _Writer(output)
     try:
@@ -676,10 +710,10 @@ def assemble(
                     child.kill()
                     child.communicate()
                     raise
-                offsets, pages = _finish_child(child, first, job_path)
+                offsets, pages = _finish_child(child, first, job_path, len(jobs), progress)
             writer = _Writer(output, offsets=offsets)
         else:
-            pages = _copy_sources(writer, jobs, stamping)
+            pages = _copy_sources(writer, jobs, stamping, progress)
             made = [(later.path(), entries) for later, entries in later_jobs.values()]
         pages.update(_copy_sources(writer, made, stamping))
         for index, copied in pages.items():

@@ -186,12 +186,19 @@ def test_a_verified_entity_is_marked_in_its_contributions_once_the_secretariat_v
     zeta = subs[0]
     Entity.objects.filter(pk=zeta.report.entity_id).update(verification=Entity.Verification.VERIFIED)
     out = tmp_path / "verified.pdf"
-    # The worker's compilation renders what is out of date on the way (the edition's mark).
+    # The worker's compilation renders what is out of date on the way (the edition's mark), and
+    # says how far it got, as staff see it on the job's row.
+    heard: list[tuple[int, str]] = []
     compilation.compilation_build(
         compilation.Selection(cycle=cycle.slug, action_lines=("C1",)),
         out,
         ensure_pdf=lambda sub: delivery.submission_pdf_ensure(submission=sub),
+        progress=lambda percent, message: heard.append((percent, message)),
     )
+    assert (5, "Rendering report PDFs not rendered yet") in heard
+    assert (99, "Copying the reports' pages: 1 of 1") in heard
+    assert heard[-1] == (100, "Done")
+    assert [p for p, _m in heard] == sorted(p for p, _m in heard)
     pages = layout_text(out)
     zeta_c1 = next(text for text in pages if "Multi-stakeholder forums." in text)
     lines = [line.strip() for line in zeta_c1.splitlines() if line.strip()]

@@ -142,9 +142,24 @@ def test_copying_in_a_child_process_while_a_source_is_made_gives_the_same_docume
         ]
 
     parallel, inline = tmp_path / "parallel.pdf", tmp_path / "inline.pdf"
-    first = merge.assemble(runs(merge.Later(make_frame)), parallel, parallel=True)
-    second = merge.assemble(runs(tmp_path / "frame.pdf"), inline, parallel=False)
+    heard: dict[str, list[tuple[int, int]]] = {"parallel": [], "inline": []}
+    first = merge.assemble(
+        runs(merge.Later(make_frame)),
+        parallel,
+        parallel=True,
+        progress=lambda done, total: heard["parallel"].append((done, total)),
+    )
+    second = merge.assemble(
+        runs(tmp_path / "frame.pdf"),
+        inline,
+        parallel=False,
+        progress=lambda done, total: heard["inline"].append((done, total)),
+    )
     assert made == [True]
+    # Both say how far the copying of the sources got, to the end (the frame made meanwhile is not
+    # counted; given as a file, it is one source more).
+    assert heard["parallel"][-1] == (2, 2)
+    assert heard["inline"] == [(1, 3), (2, 3), (3, 3)]
     assert first == second
     assert first.pages == 1 + 4 + 1 + 2
     assert texts(parallel) == texts(inline)
