@@ -15,6 +15,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     HttpResponseRedirect,
+    JsonResponse,
 )
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -87,6 +88,9 @@ class CompilationForm(forms.Form):
         )
 
 
+ACTIVE = (Compilation.Status.QUEUED, Compilation.Status.RUNNING)
+
+
 @admin.register(Compilation)
 class CompilationAdmin(admin.ModelAdmin):
     list_display = [
@@ -114,6 +118,11 @@ class CompilationAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.download_view),
                 name="reports_compilation_download",
             ),
+            path(
+                "progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="reports_compilation_progress",
+            ),
         ]
         return own + super().get_urls()
 
@@ -132,14 +141,42 @@ class CompilationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Progress"))
     def progress_display(self, obj: Compilation) -> str:
-        if obj.status == Compilation.Status.RUNNING:
+        """A queued or running job's progress, kept up to date on the page by
+        static/js/compilation-progress.js (which reloads the list when the job ends)."""
+        if obj.status in ACTIVE:
             return format_html(
-                '<progress max="100" value="{}">{} %</progress> {}',
+                '<span class="compile-progress" data-compilation-progress="{}" data-id="{}">'
+                '<progress max="100" value="{}" aria-label="{}">{} %</progress> '
+                '<span class="compile-progress-message" aria-live="polite">{}</span></span>',
+                reverse("admin:reports_compilation_progress"),
+                obj.pk,
                 obj.progress,
+                _("Progress of compilation %(id)s") % {"id": obj.pk},
                 obj.progress,
-                obj.progress_message,
+                obj.progress_message or obj.get_status_display(),
             )
         return f"{obj.progress} %"
+
+    def progress_view(self, request: HttpRequest) -> JsonResponse:
+        """The progress of the jobs ``?ids=1,2`` (at most 100), for the list's live progress bars."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit()][:100]
+        jobs = Compilation.objects.filter(pk__in=ids).order_by("pk")
+        return JsonResponse(
+            {
+                "jobs": [
+                    {
+                        "id": job.pk,
+                        "status": job.status,
+                        "active": job.status in ACTIVE,
+                        "progress": job.progress,
+                        "message": job.progress_message or str(job.get_status_display()),
+                    }
+                    for job in jobs
+                ]
+            }
+        )
 
     @admin.display(description=_("Size"))
     def size_display(self, obj: Compilation) -> str:
