@@ -25,6 +25,7 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import condition, require_GET
 
 from action_lines.models import ActionLine
@@ -336,7 +337,11 @@ def action_line_detail(request: HttpRequest, code: str) -> HttpResponseBase:
         return {
             "template": "public/action_line_detail.html",
             "title": line.label,
-            "description": _("%(line)s: its facilitators and the %(n)s published reports that address it.")
+            "description": ngettext(
+                "%(line)s: its facilitators and the %(n)s published report that addresses it.",
+                "%(line)s: its facilitators and the %(n)s published reports that address it.",
+                figures.total,
+            )
             % {"line": line.label, "n": figures.total},
             "canonical": reverse("public:action_line", args=[line.code]),
             "line": line,
