@@ -1,23 +1,29 @@
-"""Exports of a set of reports (the admin list's current filter) as CSV or XLSX.
+"""Exports of a set of reports (the admin list's current filter) as CSV or XLSX, and the
+individual PDFs of their latest submissions as one ZIP.
 
-Two shapes: one row per report, and one row per report × Action Line (every line, C7's
-sub-lines included, so each report gives the same number of rows). Rows are read in chunks
-(``iterator(chunk_size=…)``) and written as they come: CSV streams to the client, XLSX is
-written by openpyxl's write-only workbook to a temporary file.
+Four shapes (``SHAPES``): one row per report; one row per report × Action Line (every line, C7's
+sub-lines included, so each report gives the same number of rows); one row per key indicator; one
+row per success story (title, description, link and year). Rows are read in chunks
+(``iterator(chunk_size=…)``) and written as they come: CSV streams to the client, XLSX is written by
+openpyxl's write-only workbook to a temporary file, the ZIP streams file by file.
 
-Every text cell is neutralised against formula injection: a value starting with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``, so a spreadsheet shows
-it as text instead of evaluating it.
+Formula injection: in CSV, a text value starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return gets a leading ``'`` (CSV has no types: a spreadsheet would evaluate it). In XLSX
+every text cell is written as a string cell, which a spreadsheet shows as it is and never
+evaluates, so answers starting with "-" and phone numbers starting with "+" keep their own text.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -30,7 +36,8 @@ from openpyxl.utils import get_column_letter
 from action_lines.models import ActionLine
 
 from ..annex import NARRATIVE_FIELDS, SECTIONS
-from ..models import ActionLineProgress, FollowUpContact, Report, SuccessStory
+from ..delivery.runner import submission_pdf_filename
+from ..models import ActionLineProgress, FollowUpContact, KeyIndicator, Report, Submission, SuccessStory
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CELL_LIMIT = 32_767
@@ -215,6 +222,85 @@ def line_export_rows(queryset: QuerySet[Report], *, chunk_size: int = 200) -> It
             ]
 
 
+def indicator_export_header() -> list[str]:
+    return [
+        *_report_fact_headers(),
+        _("Row"),
+        _("Indicator"),
+        _("Value"),
+        _("Unit"),
+        _("Year"),
+        _("Source"),
+        _("Note"),
+    ]
+
+
+def indicator_export_rows(queryset: QuerySet[Report], *, chunk_size: int = CHUNK_SIZE) -> Iterator[list[Any]]:
+    """One row per key indicator (section IV), in each report's order: reports without one give
+    no row."""
+    reports = (
+        _reports(queryset)
+        .defer(*NARRATIVE_FIELDS, "section_versions", "changes_requested_message")
+        .prefetch_related(Prefetch("indicators", queryset=KeyIndicator.objects.order_by("order", "pk")))
+    )
+    for report in reports.iterator(chunk_size=chunk_size):
+        facts = _report_facts(report)
+        for number, row in enumerate(report.indicators.all(), start=1):
+            yield [*facts, number, row.indicator, row.value, row.unit, row.year, row.source, row.note]
+
+
+def story_export_header() -> list[str]:
+    return [
+        *_report_fact_headers(),
+        _("Action Line"),
+        _("Action Line title"),
+        _("Title"),
+        _("Description"),
+        _("Link"),
+        _("Year"),
+    ]
+
+
+def story_export_rows(queryset: QuerySet[Report], *, chunk_size: int = CHUNK_SIZE) -> Iterator[list[Any]]:
+    """One row per success story, in template order of the lines: its title, description, link
+    and year."""
+    lines = {line.pk: line for line in ActionLine.objects.all()}
+    order = {line.pk: index for index, line in enumerate(ActionLine.objects.in_template_order())}
+    reports = (
+        _reports(queryset)
+        .defer(*NARRATIVE_FIELDS, "section_versions", "changes_requested_message")
+        .prefetch_related(Prefetch("success_stories", queryset=SuccessStory.objects.order_by("order", "pk")))
+    )
+    for report in reports.iterator(chunk_size=chunk_size):
+        facts = _report_facts(report)
+        stories = sorted(
+            report.success_stories.all(), key=lambda s: (order.get(s.action_line_id, 0), s.order, s.pk)
+        )
+        for story in stories:
+            line = lines[story.action_line_id]
+            yield [*facts, line.code, line.title, story.title, story.description, story.url, story.year]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One kind of export: its columns, its rows, the XLSX sheet's title and the file name's stem."""
+
+    header: Callable[[], list[str]]
+    rows: Callable[[QuerySet[Report]], Iterator[list[Any]]]
+    title: Callable[[], str]
+    stem: str
+
+
+SHAPES: dict[str, Shape] = {
+    "reports": Shape(report_export_header, report_export_rows, lambda: _("Reports"), "reports"),
+    "lines": Shape(line_export_header, line_export_rows, lambda: _("Action Lines"), "reports-by-action-line"),
+    "indicators": Shape(
+        indicator_export_header, indicator_export_rows, lambda: _("Key indicators"), "indicators"
+    ),
+    "stories": Shape(story_export_header, story_export_rows, lambda: _("Success stories"), "success-stories"),
+}
+
+
 # --- Writers -------------------------------------------------------------------------------
 
 
@@ -245,12 +331,24 @@ def csv_stream(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
 
 
 def _xlsx_value(value: Any) -> Any:
+    """Text as the spreadsheet will hold it: without the characters XML cannot carry, cut to a
+    cell's limit. Not neutralised: ``_xlsx_cell`` types it as a string."""
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if len(value) > XLSX_CELL_LIMIT:
             value = value[: XLSX_CELL_LIMIT - 1] + "…"
-        return neutralise(value)
     return value
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """A text value as a string cell (openpyxl would make a formula of text starting with "="),
+    anything else as openpyxl types it (numbers, dates, booleans)."""
+    value = _xlsx_value(value)
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def xlsx_write(fh: IO[bytes], header: list[str], rows: Iterable[list[Any]], *, title: str) -> None:
@@ -273,5 +371,81 @@ def xlsx_write(fh: IO[bytes], header: list[str], rows: Iterable[list[Any]], *, t
         cells.append(cell)
     sheet.append(cells)
     for row in rows:
-        sheet.append([_xlsx_value(v) for v in row])
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     workbook.save(fh)
+
+
+# --- The PDFs of the filter, as one ZIP --------------------------------------------------------
+
+PDF_CHUNK = 64 * 1024
+
+
+class _Sink(io.RawIOBase):
+    """A write-only, unseekable stream that keeps what is written until ``take`` (so ``zipfile``
+    writes data descriptors and the archive can be sent as it is built)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+def pdf_zip_submissions(queryset: QuerySet[Report]) -> QuerySet[Submission]:
+    """The latest submission of each report of ``queryset`` (drafts have none), in entity order."""
+    return (
+        Submission.objects.filter(
+            report__in=queryset.order_by().values("pk"), number=F("report__submission_count")
+        )
+        .select_related("report__entity", "report__cycle")
+        .defer("content")
+        .order_by("report__entity__name", "report_id")
+    )
+
+
+def pdf_zip_stream(submissions: Iterable[Submission]) -> Iterator[bytes]:
+    """A ZIP of the submissions' stored PDFs, streamed file by file (PDFs are already compressed:
+    stored, not deflated), with a ``missing.txt`` naming the reports whose PDF is not rendered yet."""
+    sink = _Sink()
+    names: set[str] = set()
+    missing: list[str] = []
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
+        for submission in submissions:
+            report = submission.report
+            if not submission.pdf:
+                missing.append(f"{report.entity.name} — {report.cycle.name} (#{submission.number})")
+                continue
+            try:
+                source = submission.pdf.open("rb")
+            except FileNotFoundError:
+                missing.append(f"{report.entity.name} — {report.cycle.name} (#{submission.number})")
+                continue
+            name = _unique(submission_pdf_filename(submission), names)
+            with source, archive.open(name, mode="w") as target:
+                while chunk := source.read(PDF_CHUNK):
+                    target.write(chunk)
+                    yield sink.take()
+            yield sink.take()
+        if missing:
+            note = _("These reports have no PDF yet (it is being rendered); download again later:")
+            archive.writestr("missing.txt", note + "\n" + "\n".join(missing) + "\n")
+    yield sink.take()
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    stem, dot, ext = name.rpartition(".")
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem}-{n}{dot}{ext}"
+    taken.add(candidate)
+    return candidate

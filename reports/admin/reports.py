@@ -582,6 +582,19 @@ class ReportAdmin(admin.ModelAdmin):
                 {"shape": "lines"},
                 name=f"{prefix}_export_lines",
             ),
+            path(
+                "export/<str:fmt>/indicators/",
+                wrap(self.export_view),
+                {"shape": "indicators"},
+                name=f"{prefix}_export_indicators",
+            ),
+            path(
+                "export/<str:fmt>/stories/",
+                wrap(self.export_view),
+                {"shape": "stories"},
+                name=f"{prefix}_export_stories",
+            ),
+            path("export-pdfs/", wrap(self.export_pdfs_view), name=f"{prefix}_export_pdfs"),
             path("<path:object_id>/move/<str:to_status>/", wrap(self.move_view), name=f"{prefix}_move"),
             path(
                 "<path:object_id>/request-changes/",
@@ -1021,12 +1034,9 @@ class ReportAdmin(admin.ModelAdmin):
         # What was asked for (format, shape, the list's filters and search), never the data.
         filters = {key: values for key, values in request.GET.lists() if key != "p"}
         audit.record(request, SecurityEvent.Kind.EXPORT, format=fmt, shape=shape, filters=filters)
-        if shape == "lines":
-            header, rows = exports.line_export_header(), exports.line_export_rows(queryset)
-        else:
-            header, rows = exports.report_export_header(), exports.report_export_rows(queryset)
-        kind = "reports-by-action-line" if shape == "lines" else "reports"
-        stem = f"wsis-{kind}-{timezone.localdate():%Y-%m-%d}"
+        chosen = exports.SHAPES[shape]
+        header, rows = chosen.header(), chosen.rows(queryset)
+        stem = f"wsis-{chosen.stem}-{timezone.localdate():%Y-%m-%d}"
         if fmt == "csv":
             response = StreamingHttpResponse(
                 exports.csv_stream(header, rows), content_type="text/csv; charset=utf-8"
@@ -1034,7 +1044,7 @@ class ReportAdmin(admin.ModelAdmin):
             response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
             return response
         fh = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 — FileResponse closes (and so deletes) it
-        exports.xlsx_write(fh, header, rows, title=_("Action Lines") if shape == "lines" else _("Reports"))
+        exports.xlsx_write(fh, header, rows, title=chosen.title())
         fh.seek(0)
         return FileResponse(
             fh,
@@ -1042,6 +1052,21 @@ class ReportAdmin(admin.ModelAdmin):
             filename=f"{stem}.xlsx",
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+
+    def export_pdfs_view(self, request: HttpRequest) -> StreamingHttpResponse:
+        """The PDFs of the latest submissions of the list's current filter, as one ZIP streamed
+        file by file; for staff who may download submissions, and audited as an export."""
+        if not (self.has_view_permission(request) and request.user.has_perm("reports.view_submission")):
+            raise PermissionDenied
+        submissions = exports.pdf_zip_submissions(self.get_changelist_instance(request).queryset)
+        filters = {key: values for key, values in request.GET.lists() if key != "p"}
+        audit.record(request, SecurityEvent.Kind.EXPORT, format="zip", shape="pdfs", filters=filters)
+        response = StreamingHttpResponse(exports.pdf_zip_stream(submissions.iterator(chunk_size=200)))
+        response["Content-Type"] = "application/zip"
+        stem = f"wsis-report-pdfs-{timezone.localdate():%Y-%m-%d}"
+        response["Content-Disposition"] = f'attachment; filename="{stem}.zip"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
