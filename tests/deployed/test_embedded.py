@@ -99,6 +99,21 @@ def test_a_submission_is_rendered_and_mailed_by_the_embedded_worker(embedded):
     found = re.search(r"/reports/(\d+)/$", landed.url)
     assert found, landed.url
     report_id = found.group(1)
+    # The demo stakeholder's report for the current cycle is empty: it starts from the entity's
+    # report for 2025 (the button on the workspace), which is complete, then is submitted.
+    workspace = browser.open(f"{base}/reports/{report_id}/", timeout=30).read().decode()
+    assert "Start from our report for WSIS+20 review 2025" in workspace
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', workspace)
+    assert token
+    started = browser.open(
+        urllib.request.Request(  # noqa: S310 (the portal's own http:// address)
+            f"{base}/reports/{report_id}/start-from-previous/",
+            data=urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1)}).encode(),
+            headers={"Referer": f"{base}/reports/{report_id}/"},
+        ),
+        timeout=30,
+    )
+    assert "Started from your report for WSIS+20 review 2025." in started.read().decode()
     submitted = form_post(f"{base}/reports/{report_id}/submit/", {"confirm": "on"})
     assert "/submissions/" in submitted.url
 

@@ -2,9 +2,11 @@
 
 import hashlib
 import os
+import re
 import secrets
 import subprocess
 import sys
+from collections import Counter
 from io import StringIO
 from pathlib import Path
 
@@ -14,9 +16,19 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
-from reports import demo
-from reports.models import ActionLineProgress, Entity, Region, Report, StakeholderType, Submission
+from reports import demo, selectors, services
+from reports.models import (
+    ActionLineProgress,
+    Entity,
+    KeyIndicator,
+    Region,
+    Report,
+    StakeholderType,
+    Submission,
+    SuccessStory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +44,7 @@ def embedded_default(settings):
 def signature() -> str:
     """A digest of everything a user would see of the demo data (not the clock-based dates)."""
     h = hashlib.sha256()
-    for row in Report.objects.order_by("entity__name").values_list(
+    for row in Report.objects.order_by("entity__name", "entity__country_id", "cycle__opens_at").values_list(
         "entity__name",
         "entity__stakeholder_type",
         "entity__country_id",
@@ -41,7 +53,9 @@ def signature() -> str:
         "future_vision",
     ):
         h.update(repr(row).encode())
-    lines = ActionLineProgress.objects.order_by("report__entity__name", "action_line__order")
+    lines = ActionLineProgress.objects.order_by(
+        "report__entity__name", "report__entity__country_id", "report__cycle__opens_at", "action_line__order"
+    )
     for line in lines.values_list("action_line__code", "achievements", "not_applicable"):
         h.update(repr(line).encode())
     return h.hexdigest()
@@ -69,10 +83,15 @@ def test_demo_covers_every_stakeholder_type_region_and_status(reference_data):
     assert set(Report.objects.values_list("status", flat=True)) == set(Report.Status.values)
     # Every report that left the draft stage has its numbered snapshot.
     assert Submission.objects.count() == Report.objects.exclude(status=Report.Status.DRAFT).count()
-    # Real text from the source documents, not lorem ipsum.
-    c2 = ActionLineProgress.objects.filter(action_line__code="C2", not_applicable=False).first()
-    assert c2 is not None
-    assert "Global expansion in mobile networks 2G/3G/4G/5G." in c2.achievements
+    # Real text from the source documents, each line's own: every achievement of a line is one the
+    # documents give for that line.
+    seeds = demo.load_demo_text()["action_lines"]
+    rows = ActionLineProgress.objects.filter(not_applicable=False).exclude(achievements="")
+    assert rows.filter(action_line__code="C2").exists()
+    for row in rows.select_related("action_line"):
+        own = {f"- {item.strip().rstrip('.')}." for item in seeds[row.action_line.code]["achievements"]}
+        original = row.achievements.split("\n")[:2]  # later cycles may add a line of their own
+        assert set(original) <= own, (row.action_line.code, original)
     assert "stakeholder@example.org" in output
     assert "secretariat@example.org" in output
     assert "wsis-demo-2025" in output
@@ -165,3 +184,126 @@ def test_if_empty_does_not_add_a_second_batch(reference_data):
     output = seed(reports=6, seed=1, if_empty=True)
     assert Report.objects.count() == 6
     assert "already present" in output
+
+
+# --- Data that reads as real -------------------------------------------------------------------
+
+
+@pytest.fixture
+def seeded(reference_data):
+    seed(reports=120, seed=2025)
+
+
+def test_two_cycles_a_closed_one_with_published_reports_and_the_current_one(seeded):
+    previous = Report.objects.filter(cycle__slug="wsis20-2025")
+    current = Report.objects.filter(cycle__slug=demo.DEMO_CYCLE_SLUG)
+    assert previous.count() == 30
+    assert current.count() == 90
+    assert set(previous.values_list("status", flat=True)) == {Report.Status.PUBLISHED}
+    assert Submission.objects.filter(report__in=previous).count() == 30
+    now_open = selectors.cycle_current()
+    assert now_open is not None
+    assert now_open.slug == demo.DEMO_CYCLE_SLUG
+    # The demo stakeholder's report for the current cycle is empty, and offers to start from 2025's.
+    mine = current.get(entity__memberships__user__email=demo.STAKEHOLDER_EMAIL)
+    offer = selectors.report_start_offer(report=mine)
+    assert offer is not None
+    assert offer.cycle.slug == "wsis20-2025"
+    # Other entities that reported in 2025 started from it and kept part of it.
+    started = current.exclude(started_from=None).select_related("started_from")
+    assert started.count() >= 20
+    kept = sum(
+        r.started_from is not None and r.digital_strategy == r.started_from.digital_strategy
+        for r in started
+        if r.digital_strategy
+    )
+    assert 0 < kept < started.exclude(digital_strategy="").count()
+
+
+def test_names_and_acronyms_fit_the_stakeholder_type(seeded):
+    for entity in Entity.objects.select_related("country"):
+        if entity.acronym:
+            assert entity.acronym.isupper()
+            assert 2 <= len(entity.acronym) <= 6
+        names: dict[str, tuple[str, ...]] = {
+            StakeholderType.GOVERNMENT: ("Ministry", "Authority", "Agency", "Office"),
+            StakeholderType.ACADEMIA: ("Institute", "University", "Centre", "School"),
+            StakeholderType.TECHNICAL_COMMUNITY: ("Internet", "Network", "Emergency"),
+        }
+        words = names.get(str(entity.stakeholder_type))
+        if words:
+            assert any(word in entity.name for word in words), entity.name
+        assert "(" not in entity.name.replace(f"({entity.country_id}-", "")  # no "Bolivia (Plurinational…"
+
+
+def test_no_story_is_titled_for_another_line(seeded):
+    stories = SuccessStory.objects.select_related("action_line")
+    assert stories.count() > 30
+    for story in stories:
+        codes = set(re.findall(r"\bC\d{1,2}(?:\.[A-Z]+)?\b", story.title))
+        assert codes <= {story.action_line.code}, story.title
+        templates = [
+            re.escape(t).replace(r"\{n\}", r"\d+").replace(r"\{k:,\}", r"[\d,]+").replace(r"\{m\}", r"\d+")
+            for t in demo.STORY_TITLES[story.action_line.code]
+        ]
+        assert any(re.fullmatch(t, story.title) for t in templates), (story.action_line.code, story.title)
+
+
+def test_coverage_varies_by_line_and_by_stakeholder_type(seeded):
+    current = ActionLineProgress.objects.filter(addressed=True, report__cycle__slug=demo.DEMO_CYCLE_SLUG)
+    per_line = Counter(current.values_list("action_line__code", flat=True))
+    assert max(per_line.values()) >= 2 * min(per_line.values()), per_line
+
+    def share(stype: str, code: str) -> float:
+        reports = Report.objects.filter(entity__stakeholder_type=stype).exclude(status=Report.Status.DRAFT)
+        return current.filter(report__in=reports, action_line__code=code).count() / reports.count()
+
+    assert share(StakeholderType.GOVERNMENT, "C7.GOV") > 2 * share(StakeholderType.CIVIL_SOCIETY, "C7.GOV")
+    assert share(StakeholderType.ACADEMIA, "C7.SCI") > 2 * share(StakeholderType.PRIVATE_SECTOR, "C7.SCI")
+    assert share(StakeholderType.CIVIL_SOCIETY, "C9") > 2 * share(StakeholderType.TECHNICAL_COMMUNITY, "C9")
+
+
+def test_no_named_person_is_quoted(seeded):
+    honorifics = re.compile(r"\b(H\.E\.|Mr\.|Mrs\.|Ms\.|Dr\.|Prof\.)|[“”\"]")
+    for report in Report.objects.all():
+        for name in (
+            "executive_summary",
+            "digital_strategy",
+            "wsis_mandates",
+            "challenges_gaps",
+            "future_vision",
+        ):
+            assert not honorifics.search(getattr(report, name)), (report.entity.name, name)
+
+
+def test_indicator_values_are_plausible(seeded):
+    this_year = timezone.now().year
+    rows = KeyIndicator.objects.select_related("report__cycle")
+    assert rows.count() > 100
+    for row in rows:
+        value = float(row.value.replace(",", ""))
+        assert row.unit
+        assert row.source
+        assert row.year is not None
+        assert 2015 <= row.year <= max(this_year, 2025)
+        if row.report.cycle.slug == "wsis20-2025":
+            assert row.year <= 2025
+        if row.unit.startswith("%"):
+            assert 0 < value <= 100, row
+        else:
+            assert value > 0, row
+    # No "112,944 cybersecurity initiatives": counts of initiatives, exercises or networks stay small.
+    for row in rows.filter(unit__in=["exercises per year", "networks", "countries"]):
+        assert float(row.value) <= 60, row
+
+
+def test_the_demo_stakeholder_can_start_from_2025_and_submit_at_once(reference_data):
+    """What the deployed tier's `make run` journey does: start from the 2025 report, then submit."""
+    seed(reports=12, seed=2025)
+    user = User.objects.get(username=demo.STAKEHOLDER_EMAIL)
+    report = Report.objects.get(cycle__slug=demo.DEMO_CYCLE_SLUG, entity__memberships__user=user)
+    assert selectors.report_missing_items(report=report)  # empty until it starts from 2025's
+    started = services.report_start_from_previous(report=report, user=user)
+    assert selectors.report_missing_items(report=started) == []
+    assert started.started_from is not None
+    assert started.started_from.cycle.slug == "wsis20-2025"
