@@ -315,6 +315,12 @@ def text_snippet(text: str, words: Iterable[str], *, width: int = 110) -> SafeSt
         return None
     start = max(0, found.start() - width)
     end = min(len(text), found.end() + width)
+    if start:  # begin and end on whole words
+        space = text.find(" ", start, found.start())
+        start = space + 1 if space != -1 else start
+    if end < len(text):
+        space = text.rfind(" ", found.end(), end)
+        end = space if space != -1 else end
     extract = text[start:end].replace("\n", " ")
     pieces: list[str] = []
     cursor = 0
