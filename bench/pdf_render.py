@@ -1,6 +1,6 @@
 """Benchmark: report PDFs with WeasyPrint — speed, memory, and a worker's memory over many renders.
 
-Renders, from demo-like text (``reports/demo.py``'s generator over ``fixtures/demo_text.json``):
+Renders, from demo-like text (the bench's own generator over ``fixtures/demo_text.json``):
 
 - a *short* report (executive summary, two Action Lines, a few indicators, the contact),
 - a *full* report (every section and every Action Line filled, success stories, indicators),
@@ -15,6 +15,11 @@ process that rendered the document once). The ratio of the full report's pages p
 reference's is the issue's goal (at least 0.9); the full report against its bare-stylesheet twin
 isolates what the portal's template and print stylesheet cost, from what the content costs.
 
+Then what issue 18 asks of tagging and languages: the full report tagged (PDF/UA-1, as the portal
+renders it) against the same report untagged (goal: tagged at most 1.3x the untagged time), and the
+full report written in Arabic (a right-to-left page) and in Chinese against the English one, in
+pages per second (goal for Arabic: at least 0.8 of the English). ``--languages-only`` runs only these.
+
 Then the worker's memory: a billiard pool (Celery's prefork pool) with one process renders the
 ``--worker-report`` ``--renders`` times, with and without the recycling settings the worker runs
 with (``CELERY_WORKER_MAX_TASKS_PER_CHILD``, ``CELERY_WORKER_MAX_MEMORY_PER_CHILD``); the pool
@@ -24,6 +29,7 @@ within 1.5× of the figure after 10).
 Prints a table, then the same figures as one JSON line.
 
     .venv/bin/python bench/pdf_render.py [--repeat 5] [--renders 200] [--worker-report short]
+    .venv/bin/python bench/pdf_render.py --languages-only [--repeat 5]
 """
 
 from __future__ import annotations
@@ -84,12 +90,46 @@ def django_setup() -> None:
 # --- Documents ---------------------------------------------------------------------------------------
 
 
+# The bench's own indicator rows and text writer (what ``reports/demo.py`` used to generate), so that
+# its figures stay comparable from one version of the demo data to the next.
+INDICATOR_ROWS = [
+    ("Percentage of the population using the Internet", "%", "ITU World Telecommunication/ICT Indicators"),
+    ("Mobile-cellular subscriptions per 100 inhabitants", "per 100", "National regulator"),
+    ("Government services available online", "%", "UN E-Government Survey"),
+    ("Fixed broadband connections", "connections", "National statistics office"),
+    ("Cybersecurity initiatives launched", "initiatives", "National CERT"),
+    ("People trained in digital skills", "people", "Ministry of Education"),
+    ("Digital governance frameworks adopted", "frameworks", "Official gazette"),
+    ("Schools connected to the Internet", "%", "Giga school connectivity mapping"),
+]
+
+
+def load_demo_text() -> dict[str, Any]:
+    """``fixtures/demo_text.json``: real text from the source documents."""
+    return json.loads((ROOT / "fixtures" / "demo_text.json").read_text(encoding="utf-8"))
+
+
+class _Writer:
+    def __init__(self, rng: random.Random, text: dict[str, Any]) -> None:
+        self.rng = rng
+        self.text = text
+        self.pool = text["paragraphs_en"]
+        self.recommendations = text["recommendations"]
+        self.titles = text["session_titles"]
+
+    def paragraphs(self, low: int, high: int) -> str:
+        return "\n\n".join(self.rng.sample(self.pool, self.rng.randint(low, high)))
+
+    def bullets(self, items: list[str], extra: int = 1) -> str:
+        chosen = list(items) + self.rng.sample(self.recommendations, extra)
+        return "\n".join(f"- {item}" for item in chosen)
+
+
 @functools.cache
 def report_document(kind: str, seed: int = 2025) -> dict[str, Any]:
     """A report document (the snapshot format) of demo-like text: ``short`` or ``full``."""
     from action_lines.models import ActionLine
     from reports.annex import NARRATIVE_FIELDS
-    from reports.demo import INDICATOR_ROWS, _Writer, load_demo_text
 
     rng = random.Random(seed)
     writer = _Writer(rng, load_demo_text())
@@ -237,8 +277,6 @@ def language_document(language: str, seed: int = 2025) -> dict[str, Any]:
 @functools.cache
 def reference_html(paragraphs: int, seed: int = 7) -> str:
     from django.utils.html import escape
-
-    from reports.demo import load_demo_text
 
     rng = random.Random(seed)
     pool = load_demo_text()["paragraphs_en"]
@@ -412,15 +450,65 @@ def _worker_memory(kind: str, renders: int, *, recycle: bool) -> dict[str, Any]:
     }
 
 
+def languages_and_tagging(repeat: int) -> dict[str, Any]:
+    """Tagged against untagged, Arabic and Chinese against English (the full report); prints a table."""
+    cases = timed(("full", "full-untagged", "full-ar", "full-zh"), repeat)
+    tagged_cost = round(cases["full"]["seconds"] / cases["full-untagged"]["seconds"], 2)
+    tagged_cpu_cost = round(cases["full"]["cpu_seconds"] / cases["full-untagged"]["cpu_seconds"], 2)
+    arabic = round(cases["full-ar"]["pages_per_second"] / cases["full"]["pages_per_second"], 2)
+    arabic_cpu = round(cases["full-ar"]["cpu_pages_per_second"] / cases["full"]["cpu_pages_per_second"], 2)
+    chinese = round(cases["full-zh"]["pages_per_second"] / cases["full"]["pages_per_second"], 2)
+    print(f"{'full report':<26}{'pages':>6}{'s/render':>10}{'pages/s':>9}{'CPU s':>8}{'CPU pages/s':>13}")
+    labels = {
+        "full": "English, tagged",
+        "full-untagged": "English, untagged",
+        "full-ar": "Arabic (RTL), tagged",
+        "full-zh": "Chinese, tagged",
+    }
+    for kind, label in labels.items():
+        f = cases[kind]
+        print(
+            f"{label:<26}{f['pages']:>6}{f['seconds']:>10.2f}{f['pages_per_second']:>9.1f}"
+            f"{f['cpu_seconds']:>8.2f}{f['cpu_pages_per_second']:>13.1f}"
+        )
+    print(f"tagged / untagged time: {tagged_cost:.2f} wall, {tagged_cpu_cost:.2f} CPU (goal <= 1.3)")
+    print(f"Arabic / English pages per second: {arabic:.2f} wall, {arabic_cpu:.2f} CPU (goal >= 0.8)")
+    print(f"Chinese / English pages per second: {chinese:.2f} wall\n")
+    return {
+        "tagging": {
+            "tagged": cases["full"],
+            "untagged": cases["full-untagged"],
+            "tagged_to_untagged_seconds": tagged_cost,
+            "tagged_to_untagged_cpu_seconds": tagged_cpu_cost,
+        },
+        "languages": {
+            "en": cases["full"],
+            "ar": cases["full-ar"],
+            "zh-hans": cases["full-zh"],
+            "ar_to_en_pages_per_second": arabic,
+            "ar_to_en_cpu_pages_per_second": arabic_cpu,
+            "zh_to_en_pages_per_second": chinese,
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed renders of each document")
     parser.add_argument("--renders", type=int, default=200, help="renders in the worker-memory run")
     parser.add_argument("--worker-report", choices=["short", "full"], default="short")
+    parser.add_argument(
+        "--languages-only", action="store_true", help="only tagged/untagged and Arabic/Chinese/English"
+    )
     args = parser.parse_args()
 
     django_setup()
     from django.conf import settings
+
+    languages = languages_and_tagging(args.repeat)
+    if args.languages_only:
+        print(json.dumps({"bench": "pdf_render", **languages}))
+        return
 
     cases = timed(("short", "full", "full-bare", "reference"), args.repeat)
     for kind, figures in cases.items():
@@ -484,6 +572,7 @@ def main() -> None:
                     "max_tasks_per_child": settings.CELERY_WORKER_MAX_TASKS_PER_CHILD,
                     "max_memory_per_child_kib": settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD,
                 },
+                **languages,
             }
         )
     )

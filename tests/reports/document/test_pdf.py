@@ -362,7 +362,29 @@ def test_pdf_file_names_are_safe():
         "ministere-deconomie-num-wsis20-2025-2.pdf"
     )
     assert pdf_filename(entity_name='../../etc/passwd"; x', cycle_slug="c", number=1) == "etcpasswd-x-c-1.pdf"
-    assert pdf_filename(entity_name="وزارة الاتصالات", cycle_slug="c", number=None) == "report-c-draft.pdf"
+    assert pdf_filename(entity_name="!!!", cycle_slug="c", number=None) == "report-c-draft.pdf"
+
+
+def test_pdf_file_names_are_readable_in_every_script():
+    """A name in another script gives way to the acronym, or is transliterated (anyascii)."""
+    arabic = "وزارة الاتصالات وتكنولوجيا المعلومات"
+    assert pdf_filename(entity_name=arabic, acronym="MCIT", cycle_slug="wsis20-2025", number=1) == (
+        "mcit-wsis20-2025-1.pdf"
+    )
+    assert (
+        pdf_filename(entity_name=arabic, cycle_slug="c", number=None)
+        == "wzrh-ltslt-wtknwlwjy-lmlwmt-c-draft.pdf"
+    )
+    assert pdf_filename(entity_name="通信和数字经济部", cycle_slug="c", number=2) == (
+        "tong-xin-he-shu-zi-jing-ji-bu-c-2.pdf"
+    )
+    assert pdf_filename(entity_name="Минцифры России", acronym="", cycle_slug="c", number=3) == (
+        "mintsifry-rossii-c-3.pdf"
+    )
+    # A Latin name keeps its own words, whatever its acronym.
+    assert pdf_filename(entity_name="Agence du Numérique", acronym="ADN", cycle_slug="c", number=1) == (
+        "agence-du-numerique-c-1.pdf"
+    )
 
 
 def test_answers_keep_their_paragraphs_bullets_and_each_paragraphs_direction():
