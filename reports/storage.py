@@ -45,6 +45,12 @@ def has_local_path(storage: Storage, name: str) -> str | None:
         return None
 
 
+def _name(file: FieldFile) -> str:
+    if not file.name:
+        raise ValueError("the field has no file")
+    return file.name
+
+
 def _copy_to(storage: Storage, name: str, target: Path) -> int:
     """Copy stored ``name`` to ``target`` in chunks; the number of bytes written."""
     written = 0
@@ -59,15 +65,14 @@ def _copy_to(storage: Storage, name: str, target: Path) -> int:
 def local_path(file: FieldFile) -> Iterator[Path]:
     """``with local_path(submission.pdf) as path:`` — the stored file as a path on this host, for
     tools that need one (pdftotext, the merge's child process). A copy is deleted afterwards."""
-    if not file:
-        raise ValueError("the field has no file")
-    local = has_local_path(file.storage, file.name)
+    name = _name(file)
+    local = has_local_path(file.storage, name)
     if local is not None:
         yield Path(local)
         return
     with tempfile.TemporaryDirectory(prefix="wsis-file-") as tmp:
-        target = Path(tmp) / Path(file.name).name
-        _copy_to(file.storage, file.name, target)
+        target = Path(tmp) / Path(name).name
+        _copy_to(file.storage, name, target)
         yield target
 
 
@@ -82,15 +87,16 @@ class Spool:
         self._paths: dict[tuple[int, str], Path] = {}
 
     def path(self, file: FieldFile) -> Path:
-        key = (id(file.storage), file.name)
+        name = _name(file)
+        key = (id(file.storage), name)
         found = self._paths.get(key)
         if found is not None:
             return found
-        local = has_local_path(file.storage, file.name)
+        local = has_local_path(file.storage, name)
         if local is not None:
             found = Path(local)
         else:
-            size = file.storage.size(file.name)
+            size = file.storage.size(name)
             if self.used + size > self.max_bytes:
                 raise SpoolFull(
                     _(
@@ -101,12 +107,10 @@ class Spool:
                 )
             free = shutil.disk_usage(self.directory).free
             if size > free:
-                raise SpoolFull(
-                    _("The temporary disk is full: %(name)s cannot be copied.") % {"name": file.name}
-                )
+                raise SpoolFull(_("The temporary disk is full: %(name)s cannot be copied.") % {"name": name})
             # Distinct names: two stored files may share a base name in different folders.
-            found = self.directory / f"{len(self._paths):06d}-{Path(file.name).name}"
-            self.used += _copy_to(file.storage, file.name, found)
+            found = self.directory / f"{len(self._paths):06d}-{Path(name).name}"
+            self.used += _copy_to(file.storage, name, found)
         self._paths[key] = found
         return found
 
@@ -133,7 +137,7 @@ def spooled_path(file: FieldFile) -> Path:
     active = _current.get()
     if active is not None:
         return active.path(file)
-    local = has_local_path(file.storage, file.name)
+    local = has_local_path(file.storage, _name(file))
     if local is None:
         raise RuntimeError("a remote file is read as a local path only inside `with storage.spool():`")
     return Path(local)
@@ -144,7 +148,7 @@ def download_response(
 ) -> StreamingHttpResponse | FileResponse:
     """The stored file as a download, streamed in chunks. Raises ``FileNotFoundError`` when the
     stored object is gone (the view answers 404). Call only after the permission check."""
-    storage, name = file.storage, file.name
+    storage, name = file.storage, _name(file)
     local = has_local_path(storage, name)
     if local is not None:
         return FileResponse(

@@ -110,7 +110,7 @@ def test_a_compilation_reads_its_sources_from_the_bucket_and_uploads_its_result(
     download = staff_client(client, staff).get(reverse("admin:reports_compilation_download", args=[job.pk]))
     assert download.status_code == 200
     assert download.streaming
-    body = b"".join(download.streaming_content)
+    body = download.getvalue()
     assert int(download["Content-Length"]) == len(body) == job.file_size
     with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
         fh.write(body)

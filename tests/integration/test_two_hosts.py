@@ -6,6 +6,7 @@ no file ever lands on either worker's disk."""
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 from pathlib import Path
@@ -96,9 +97,12 @@ def test_two_workers_sharing_only_database_broker_and_bucket_deliver_and_compile
         report.entity.save()
         submissions.append(services.report_submit(report=report, user=owner))
 
+    def delivered(sub: Submission) -> bool:
+        return settled(submission=sub)
+
     for sub in submissions:
         wait_for(
-            lambda sub=sub: settled(submission=sub),
+            functools.partial(delivered, sub),
             timeout=180,
             what=f"delivery of {sub}",
             worker=hosts[0][0],
@@ -139,7 +143,7 @@ def test_two_workers_sharing_only_database_broker_and_bucket_deliver_and_compile
     download = staff_client(client, staff).get(reverse("admin:reports_compilation_download", args=[job.pk]))
     assert download.status_code == 200
     with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
-        fh.write(b"".join(download.streaming_content))
+        fh.write(download.getvalue())
         fh.flush()
         reader = PdfReader(fh.name)
         assert len(reader.pages) == job.page_count
