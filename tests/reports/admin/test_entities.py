@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from reports import services
+from reports import services, storage
 from reports.compilation import build as compilation
 from reports.delivery import runner as delivery
 from reports.models import Entity, Invitation, Membership, Report, SecurityEvent
@@ -55,10 +55,13 @@ def form_data(entity, **changes):
     return data
 
 
-def pdf_text(path) -> str:
-    return subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
+def pdf_text(file) -> str:
+    """The text of a stored PDF, read through the storage (a bucket has no ``.path``)."""
+    with storage.local_path(file) as path:
+        done = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+        )
+    return done.stdout
 
 
 # --- Verification ---------------------------------------------------------------------------------
@@ -134,7 +137,7 @@ def test_correcting_after_submission_keeps_the_submission_and_pdf_and_flags_the_
     submission.refresh_from_db()
     assert submission.content["entity"]["name"] == submitted_name
     rendered = delivery.submission_pdf_ensure(submission=submission)
-    text = pdf_text(rendered.pdf.path)
+    text = pdf_text(rendered.pdf)
     assert submitted_name in text
     assert "Digital Economy" not in text.replace(submitted_name, "")
 
