@@ -6,7 +6,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from action_lines.models import ActionLine
 
@@ -45,8 +47,14 @@ class PublicFilterForm(forms.Form):
             *((line.code, line.label) for line in ActionLine.objects.in_template_order()),
         ]
         self.fields["stakeholder_type"].choices = [any_value, *StakeholderType.choices]  # type: ignore[attr-defined]
-        self.fields["region"].choices = [any_value, *Region.objects.values_list("code", "name")]  # type: ignore[attr-defined]
-        self.fields["country"].choices = [any_value, *Country.objects.values_list("code", "name")]  # type: ignore[attr-defined]
+        # Region and country names in the reader's language (the database keeps the UN English).
+        regions = [(code, gettext(name)) for code, name in Region.objects.values_list("code", "name")]
+        self.fields["region"].choices = [any_value, *regions]  # type: ignore[attr-defined]
+        names = [
+            (code, str(countries.name(code)) or name)
+            for code, name in Country.objects.values_list("code", "name")
+        ]
+        self.fields["country"].choices = [any_value, *sorted(names, key=lambda c: c[1])]  # type: ignore[attr-defined]
         self.fields["language"].choices = [any_value, *settings.LANGUAGES]  # type: ignore[attr-defined]
 
     def filters(self) -> PublicFilters:

@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import condition, require_GET
 
 from action_lines.models import ActionLine
@@ -99,6 +99,7 @@ def _cached(request: HttpRequest, name: str, build: Callable[[], dict[str, Any]]
             "title": str(context.get("title", "")),
             "description": str(context.get("description", "")),
             "canonical": str(context.get("canonical", "")),
+            "noindex": bool(context.get("noindex")),
             "body": render_to_string(template, context, request=request),
         }
         cache.set(key, part, CACHE_SECONDS)
@@ -154,6 +155,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
                 "search them, filter them by cycle, Action Line, stakeholder type, region, country, language."
             ),
             "canonical": reverse("public:reports"),
+            # Searches and filter combinations are for readers; robots index the list and the reports.
+            "noindex": not filters.is_empty or "page" in request.GET,
             "form": form,
             "filters": filters,
             "filter_fields": filter_fields,
@@ -330,7 +333,7 @@ def action_line_detail(request: HttpRequest, code: str) -> HttpResponseBase:
         types = dict(StakeholderType.choices)
         regions = dict(Region.objects.values_list("code", "name"))
         type_rows = [(str(label), figures.by_type.get(value, 0)) for value, label in types.items()]
-        region_rows = [(str(name), figures.by_region.get(code, 0)) for code, name in regions.items()]
+        region_rows = [(gettext(name), figures.by_region.get(code, 0)) for code, name in regions.items()]
         type_title = _("Published reports on this line by stakeholder type")
         region_title = _("Published reports on this line by region")
         cycles = list(ReportingCycle.objects.filter(slug__in=figures.by_cycle).order_by("-opens_at"))

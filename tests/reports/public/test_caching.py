@@ -63,3 +63,11 @@ def test_pages_have_a_title_and_description(client, cycle, publish):
     body = client.get(reverse("public:report", args=[report.pk])).content.decode()
     assert "<title>Described Ministry — " in body
     assert '<meta name="description" content="The report of Described Ministry (Government, Kenya)' in body
+
+
+def test_searches_and_filters_are_not_indexed_but_the_list_is(client, cycle, publish):
+    publish(make_report(cycle=cycle, name="Indexed Ministry", summary="x"))
+    robots = '<meta name="robots" content="noindex, follow">'
+    assert robots not in client.get(reverse("public:reports")).content.decode()
+    assert robots in client.get(reverse("public:reports"), {"q": "x"}).content.decode()
+    assert robots in client.get(reverse("public:reports"), {"region": "africa"}).content.decode()
