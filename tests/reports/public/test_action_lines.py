@@ -3,9 +3,15 @@ and compiled PDF of published reports."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
+from reports.compilation import build as compilation
+from reports.delivery import runner
+from reports.delivery.jobs import Outcome
 from reports.models import Compilation, Report
 
 from .conftest import make_report
@@ -60,7 +66,9 @@ def test_unknown_line_is_404_and_a_lowercase_code_redirects(client, reference_da
     assert response["Location"] == reverse("public:action_line", args=["C7.GOV"])
 
 
-def test_the_lines_compiled_pdf_is_requested_then_served(client, cycle, publish, settings):
+def test_the_lines_compiled_pdf_is_requested_then_served(
+    client, cycle, publish, django_capture_on_commit_callbacks
+):
     publish(make_report(cycle=cycle, name="Compiled Ministry", summary="x", lines={"C2": "Fibre."}))
     publish(
         make_report(cycle=cycle, name="Unpublished One", summary="x", lines={"C2": "Secret."}), "accepted"
@@ -74,4 +82,18 @@ def test_the_lines_compiled_pdf_is_requested_then_served(client, cycle, publish,
     assert job.report_count == 1  # the accepted report is not in it
     assert client.get(url).status_code == 202
     assert Compilation.objects.count() == 1  # the job at work is reused
+
+    # The worker builds it (the submission's PDF rendered on the way); then the PDF is served.
+    with django_capture_on_commit_callbacks(execute=True):
+        result = compilation.compilation_run(
+            compilation_id=job.pk, ensure_pdf=lambda sub: runner.submission_pdf_ensure(submission=sub)
+        )
+    assert result.outcome is Outcome.DONE
+    served = client.get(url)
+    assert served.status_code == 200
+    assert served["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(b"".join(served.streaming_content))).pages)
+    assert "Fibre." in text
+    assert "Secret." not in text
+    assert "Compiled Ministry" in text
     assert client.get(reverse("public:action_line_pdf", args=["C3", cycle.slug])).status_code == 404
