@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from reports.admin.exports import line_export_header
+from reports.models import FollowUpContact, JobStatus
 from reports.web.forms import EntityForm
 from tests import factories
 
@@ -297,3 +299,28 @@ def test_an_arabic_section_says_when_it_was_last_saved_day_first(client, report)
     assert day_month, f"the Arabic save status is not written dd/mm/yyyy: {status!r}"
     today = timezone.localtime()
     assert (int(day_month.group(1)), int(day_month.group(2))) == (today.day, today.month), status
+
+
+def test_one_english_word_with_two_meanings_has_two_translations():
+    """Contexts (locale/GLOSSARY.md): an Action Line's answer state is not the report's status,
+    a person's name is not an organisation's, a failed job is not a refused report."""
+    with translation.override("es"):
+        assert str(JobStatus.FAILED.label) == "Con error"
+        assert "Situación" in line_export_header()
+        assert translation.gettext("Status") == "Estado"
+    with translation.override("zh-hans"):
+        assert str(FollowUpContact._meta.get_field("name").verbose_name)  # noqa: SLF001 == "姓名"
+        assert translation.gettext("name") == "名称"
+    with translation.override("ru"):
+        assert str(FollowUpContact._meta.get_field("name").verbose_name)  # noqa: SLF001 == "имя и фамилия"
+        assert translation.gettext("name") == "название"
+
+
+def test_a_refused_bulk_move_says_the_move_failed_not_that_the_reports_were_rejected():
+    with translation.override("fr"):
+        text = translation.ngettext(
+            "%(n)d report could not be moved to “%(status)s”: ",
+            "%(n)d reports could not be moved to “%(status)s”: ",
+            3,
+        ) % {"n": 3, "status": "Accepté"}
+    assert text == "Le passage au statut «\u00a0Accepté\u00a0» a été refusé pour 3 rapports\u00a0: "
