@@ -214,6 +214,6 @@ def test_a_long_title_in_the_contents_keeps_its_count_whole():
     ]
     page = toc.toc_pages(entries, 39, 42)[0]
     long_row, short_row = str(page["titles"]).splitlines()
-    assert long_row.endswith('… <span class="sub">— 1,234 contributions</span>')
+    assert long_row.endswith('…</b> <span class="sub">— 1,234 contributions</span>')
     assert short_row == '<b>C9: Media</b> <span class="sub">— 3 contributions</span>'
     assert str(page["numbers"]).splitlines() == ["<b>57</b>", "<b>9</b>"]
