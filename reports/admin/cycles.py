@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -192,7 +193,13 @@ class ReportingCycleAdmin(admin.ModelAdmin):
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
         # The deadline's time zone from the IANA list; the reminder days typed as "14, 7, 1, -1".
         if db_field.name == "time_zone":
-            return TimeZoneField(label=db_field.verbose_name, help_text=db_field.help_text)
+            return TimeZoneField(label=capfirst(db_field.verbose_name), help_text=db_field.help_text)
         if db_field.name == "reminder_offsets":
-            return ReminderDaysField(label=db_field.verbose_name)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+            return ReminderDaysField(label=capfirst(db_field.verbose_name))
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in {"opens_at", "deadline"} and field is not None:
+            # The admin's date and time boxes have one label between them: name each for screen readers.
+            date_box, time_box = field.widget.widgets
+            date_box.attrs["aria-label"] = _("%(field)s: date") % {"field": db_field.verbose_name}
+            time_box.attrs["aria-label"] = _("%(field)s: time") % {"field": db_field.verbose_name}
+        return field
