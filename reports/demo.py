@@ -726,7 +726,7 @@ class _Writer:
         self.rng = rng
         self.text = text
         self.lines = lines
-        self.titles = {line.code: line.title for line in lines}
+        self.titles = {line.code: line.short_title or line.title for line in lines}
 
     def bullets(self, items: list[str]) -> str:
         return "\n".join(f"- {item.strip().rstrip('.')}." for item in items)
@@ -784,7 +784,7 @@ class _Writer:
         self, entity: Entity, stype: str, lines: _Lines, *, full: bool, year: int
     ) -> dict[str, str]:
         addressed = [code for code, row in lines.rows.items() if not row[0]][:3]
-        named = ", ".join(f"{code} ({self.titles[code].split(': ')[-1].lower()})" for code in addressed)
+        named = ", ".join(f"{code} ({self.titles[code]})" for code in addressed)
         facts = {
             "name": entity.acronym or entity.name,
             "country": short_country(entity.country.name),
