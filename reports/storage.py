@@ -77,14 +77,32 @@ def local_path(file: FieldFile) -> Iterator[Path]:
 
 
 class Spool:
-    """Local copies of stored files for one job, in its own temporary folder, at most
-    ``max_bytes`` in all. Files on a local-disk storage are used in place and cost nothing."""
+    """Local copies of stored files for one job, in its own temporary folder (made at the first
+    copy), at most ``max_bytes`` in all. Files on a local-disk storage are used in place and cost
+    nothing."""
 
-    def __init__(self, directory: Path, *, max_bytes: int) -> None:
-        self.directory = directory
+    def __init__(self, *, max_bytes: int, prefix: str = "wsis-spool-") -> None:
         self.max_bytes = max_bytes
+        self.prefix = prefix
         self.used = 0
         self._paths: dict[tuple[int, str], Path] = {}
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def directory(self) -> Path:
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix=self.prefix)
+        return Path(self._folder.name)
+
+    @property
+    def made(self) -> bool:
+        """Whether anything had to be copied (the folder exists)."""
+        return self._folder is not None
+
+    def cleanup(self) -> None:
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
 
     def path(self, file: FieldFile) -> Path:
         name = _name(file)
@@ -122,13 +140,13 @@ _current: ContextVar[Spool | None] = ContextVar("wsis_spool", default=None)
 def spool(*, max_bytes: int | None = None, prefix: str = "wsis-spool-") -> Iterator[Spool]:
     """A per-job temporary folder (removed on exit) that ``spooled_path`` copies files into."""
     budget = max_bytes if max_bytes is not None else settings.COMPILE_SPOOL_MAX_MB * 2**20
-    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-        active = Spool(Path(tmp), max_bytes=budget)
-        token = _current.set(active)
-        try:
-            yield active
-        finally:
-            _current.reset(token)
+    active = Spool(max_bytes=budget, prefix=prefix)
+    token = _current.set(active)
+    try:
+        yield active
+    finally:
+        _current.reset(token)
+        active.cleanup()
 
 
 def spooled_path(file: FieldFile) -> Path:

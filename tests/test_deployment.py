@@ -188,14 +188,15 @@ def test_every_worker_has_a_memory_limit_above_its_processes_limits():
 
 
 def test_each_queue_has_its_own_workers():
-    from wsis_portal.celery import QUEUES  # noqa: PLC0415 (the Celery app, only for this test)
+    from wsis_portal.celery import LEGACY_QUEUE, QUEUES  # noqa: PLC0415 (the Celery app, only for this test)
 
     consumed = {}
     for name, worker in WORKERS.items():
         command = worker["command"]
         assert "-Q" in command, f"{name} would consume every queue"
         consumed[name] = command[command.index("-Q") + 1].split(",")
-    assert sorted(q for queues in consumed.values() for q in queues) == sorted(QUEUES)
+    assert sorted(q for queues in consumed.values() for q in queues) == sorted([*QUEUES, LEGACY_QUEUE])
+    assert consumed["worker-default"] == ["default", LEGACY_QUEUE]  # nothing stranded in Celery's own
     assert {queues[0]: name for name, queues in consumed.items()} == {q: f"worker-{q}" for q in QUEUES}
 
 

@@ -13,7 +13,9 @@ of reports does not hold up anyone's receipt, and each kind can get its own work
 
 A worker started without ``-Q`` consumes all four (the embedded default and the tests); in
 production each kind runs as its own worker: ``celery -A wsis_portal worker -Q render`` (see
-docker-compose.yml and the README).
+docker-compose.yml and the README). The ``default`` worker also drains ``celery``, Celery's own
+default queue: messages published there before queues by kind existed (a retry waiting over an
+upgrade) or by a client without this routing are not stranded.
 """
 
 import os
@@ -24,6 +26,7 @@ from kombu import Queue
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wsis_portal.settings")
 
 QUEUES = ("render", "mail", "compile", "default")
+LEGACY_QUEUE = "celery"  # Celery's default queue name: consumed with ``default``
 TASK_ROUTES = {
     "reports.render_pdf": {"queue": "render"},
     "reports.send_email": {"queue": "mail"},
@@ -33,7 +36,7 @@ TASK_ROUTES = {
 app = Celery("wsis_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
-    task_queues=[Queue(name, routing_key=name) for name in QUEUES],
+    task_queues=[Queue(name, routing_key=name) for name in (*QUEUES, LEGACY_QUEUE)],
     task_default_queue="default",
     task_default_routing_key="default",
     task_routes=TASK_ROUTES,

@@ -25,8 +25,22 @@ from tests.conftest import submitted
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
-def spools_left() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("wsis-sources-*")}
+@pytest.fixture
+def spools(tmp_path, monkeypatch):
+    """This test's temporary folders in a folder of its own; ``spools()``: the compilation
+    spools in it (other processes on the machine make their own elsewhere)."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    made: list[storage.Spool] = []
+    real_path = storage.Spool.path
+
+    def path(self: storage.Spool, file):  # records which spools copied something
+        made.append(self)
+        return real_path(self, file)
+
+    monkeypatch.setattr(storage.Spool, "path", path)
+    return lambda: ({p.name for p in folder.glob("wsis-sources-*")}, made)
 
 
 @pytest.fixture
@@ -91,10 +105,9 @@ def test_members_download_the_pdf_streamed_from_the_bucket_strangers_get_404(
 
 
 def test_a_compilation_reads_its_sources_from_the_bucket_and_uploads_its_result(
-    bucket_corpus, s3_storage, client, django_capture_on_commit_callbacks
+    bucket_corpus, s3_storage, client, django_capture_on_commit_callbacks, spools
 ):
     cycle, _subs = bucket_corpus
-    before = spools_left()
     staff = factories.UserFactory.create(is_staff=True, is_superuser=True)
     with django_capture_on_commit_callbacks(execute=True):  # the task runs inline (eager)
         job = compilation.compilation_request(
@@ -105,7 +118,10 @@ def test_a_compilation_reads_its_sources_from_the_bucket_and_uploads_its_result(
     assert job.report_count == 2
     assert job.file.name in s3_storage.stored()
     assert not (Path(settings.MEDIA_ROOT) / job.file.name).exists()
-    assert spools_left() == before  # the sources' copies went with the job
+    left, used = spools()
+    assert used  # the sources were copied into the job's spool ...
+    assert all(spool.used > 0 for spool in used)
+    assert left == set()  # ... which went with the job
 
     download = staff_client(client, staff).get(reverse("admin:reports_compilation_download", args=[job.pk]))
     assert download.status_code == 200
@@ -124,12 +140,11 @@ def test_a_compilation_reads_its_sources_from_the_bucket_and_uploads_its_result(
 
 
 def test_a_compilation_larger_than_its_spool_fails_with_the_reason(
-    bucket_corpus, s3_storage, settings, django_capture_on_commit_callbacks
+    bucket_corpus, s3_storage, settings, django_capture_on_commit_callbacks, spools
 ):
     cycle, _subs = bucket_corpus
     settings.COMPILE_SPOOL_MAX_MB = 0  # not even one report's PDF fits
     staff = factories.UserFactory.create(is_staff=True, is_superuser=True)
-    before = spools_left()
     with django_capture_on_commit_callbacks(execute=True):
         job = compilation.compilation_request(
             user=staff, selection=compilation.Selection(cycle=cycle.slug, layout="full")
@@ -139,7 +154,7 @@ def test_a_compilation_larger_than_its_spool_fails_with_the_reason(
     assert "temporary disk space" in job.last_error
     assert "COMPILE_SPOOL_MAX_MB" in job.last_error
     assert not job.file
-    assert spools_left() == before
+    assert spools()[0] == set()
 
 
 def test_local_path_copies_a_stored_file_for_the_block_and_removes_it(s3_storage):
@@ -162,3 +177,4 @@ def test_on_the_local_disk_files_are_used_in_place(tmp_path, settings):
     with storage.spool(max_bytes=0) as job_spool:  # files in place cost no spool space
         assert storage.spooled_path(sub.pdf) == tmp_path / name
         assert job_spool.used == 0
+    assert not job_spool.made  # no folder was even made

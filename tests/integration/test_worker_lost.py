@@ -24,7 +24,7 @@ from tests.integration.test_pipeline import (
     wait_for,
 )
 from tests.test_settings import run_python, settings_values
-from wsis_portal.celery import QUEUES, TASK_ROUTES, app
+from wsis_portal.celery import LEGACY_QUEUE, QUEUES, TASK_ROUTES, app
 
 pytestmark = [
     pytest.mark.postgres,
@@ -95,7 +95,7 @@ def test_every_task_has_its_queue_and_finishes_before_the_visibility_timeout():
     app.loader.import_default_modules()
     tasks = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
     assert {"reports.render_pdf", "reports.send_email", "reports.compile_reports"} <= set(tasks)
-    assert [q.name for q in app.conf.task_queues] == list(QUEUES)
+    assert [q.name for q in app.conf.task_queues] == [*QUEUES, LEGACY_QUEUE]
     assert app.conf.task_default_queue == "default"
     for name, task in tasks.items():
         queue = app.amqp.router.route({}, name)["queue"].name
