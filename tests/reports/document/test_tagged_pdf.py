@@ -20,6 +20,7 @@ from weasyprint import HTML
 from reports import annex
 from reports.document import charts, snapshot
 from reports.document.pdf import PDF_BASE_URL, PDF_OPTIONS, StaticFilesFetcher, document_html, report_pdf
+from reports.models import StakeholderType
 
 from .test_pdf import ARABIC, CHINESE, pdftotext
 
@@ -122,12 +123,18 @@ def test_the_pdf_speaks_the_reports_language(report, fill_report, language, text
         contents = translation.gettext("Contents")
         running = translation.gettext("WSIS+20 report · submission %(number)s") % {"number": 4}
         page_word = translation.gettext("Page")
+        government = str(StakeholderType.GOVERNMENT.label)
+        region = translation.gettext("Africa")
     assert contents != "Contents"
     outline = [
         item.title for item in PdfReader(io.BytesIO(rendered.content)).outline if not isinstance(item, list)
     ]
     assert outline == [contents, *headings]
     pages = pdftotext(rendered.content).split("\f")
+    cover = " ".join(pages[0].split())
+    assert government != "Government"
+    assert government in cover  # the snapshot's English labels, named in the report's language
+    assert region in cover
     flat = " ".join(pages[2].split())
     assert page_word in flat
     if language != "ar":  # pdftotext writes Arabic lines with direction marks between the runs
