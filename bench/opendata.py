@@ -212,11 +212,12 @@ def run(sizes: list[int], runs: int, heap: bool) -> None:
             "queries": len(queries),
         }
         pages[size] = measured
+        print(f"API at {size:,}: {json.dumps(measured)}", flush=True)
 
     print()
     print(f"{'archive':<12} " + " ".join(f"{s:>22,}" for s in sizes))
     for key in ("seconds", "zip_mb", "heap_peak_mb"):
-        print(f"{key:<12} " + " ".join(f"{builds[s][key]:>22}" for s in sizes))
+        print(f"{key:<12} " + " ".join(f"{builds[s][key]!s:>22}" for s in sizes))
     print()
     header = f"{'address':<38}" + "".join(f"{f'{s:,}: median / p95 ms (q)':>34}" for s in sizes)
     print(header)

@@ -389,28 +389,49 @@ def report_documents(cycle: ReportingCycle) -> Iterator[dict[str, Any]]:
 # --- Whether the data changed ----------------------------------------------------------------------
 
 
-def published_last_modified(*, cycle: ReportingCycle | None = None) -> datetime | None:
-    """When the published data last changed: a published report, its entity or its cycle saved, or
-    a report moved to or from published (it then leaves the set). Two queries. ``None`` when
-    nothing was ever published."""
+@dataclass(frozen=True)
+class PublishedState:
+    """When the published data last changed, and how many reports are published."""
+
+    last_modified: datetime | None
+    count: int
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{_utc(self.last_modified)}|{self.count}"
+
+
+def published_state(*, cycle: ReportingCycle | None = None) -> PublishedState:
+    """When the published data last changed — a published report, its entity or its cycle saved,
+    or a report moved to or from published — and how many reports are published (a report leaving
+    the set changes the count even when its move left no trace). Two queries."""
     reports = published_reports()
     changes = StatusChange.objects.filter(Q(to_status=PUBLISHED) | Q(from_status=PUBLISHED))
     if cycle is not None:
         reports = reports.filter(cycle=cycle)
         changes = changes.filter(report__cycle=cycle)
     found = reports.aggregate(
-        report=Max("updated_at"), entity=Max("entity__updated_at"), cycle=Max("cycle__updated_at")
+        report=Max("updated_at"),
+        entity=Max("entity__updated_at"),
+        cycle=Max("cycle__updated_at"),
+        count=Count("pk"),
     )
+    count = found.pop("count")
     found["change"] = changes.aggregate(at=Max("created_at"))["at"]
     moments = [value for value in found.values() if value is not None]
-    return max(moments) if moments else None
+    return PublishedState(last_modified=max(moments) if moments else None, count=count)
+
+
+def published_last_modified(*, cycle: ReportingCycle | None = None) -> datetime | None:
+    """When the published data last changed (``published_state``); ``None`` when nothing was ever
+    published."""
+    return published_state(cycle=cycle).last_modified
 
 
 def cycle_stamp(*, cycle: ReportingCycle) -> str:
     """A short fingerprint of ``cycle``'s published data: the archive is rebuilt when it differs."""
-    count = published_reports().filter(cycle=cycle).aggregate(n=Count("pk"))["n"]
-    changed = published_last_modified(cycle=cycle)
-    seed = f"{ARCHIVE_FORMAT}|{cycle.pk}|{cycle.slug}|{count}|{_utc(changed)}|{_utc(cycle.updated_at)}"
+    state = published_state(cycle=cycle)
+    seed = f"{ARCHIVE_FORMAT}|{cycle.pk}|{cycle.slug}|{state.fingerprint}|{_utc(cycle.updated_at)}"
     return hashlib.sha256(seed.encode()).hexdigest()[:20]
 
 

@@ -480,6 +480,8 @@ PORTAL_RATE_LIMITS = {
 # in the shared cache), then 429 with Retry-After. Why this stack: docs/decisions/0012-open-data-api.md.
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+# How long an API answer is kept in the cache (a publication changes its key anyway).
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

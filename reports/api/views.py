@@ -5,15 +5,20 @@ review or a report withdrawn from publication answers 404 here as anywhere publi
 fixed number of queries whatever their length (related rows are joined or prefetched).
 
 Answers carry ``Last-Modified`` (when the published data last changed) and an ``ETag``; a client
-that sends them back gets ``304 Not Modified`` after two small queries.
+that sends them back gets ``304 Not Modified`` after two small queries. The answers' data is kept
+in the shared cache under the ETag (``API_CACHE_SECONDS``), so the same address asked again by
+anyone is not serialized again until something is published.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -28,29 +33,26 @@ from rest_framework.response import Response
 from action_lines.models import ActionLine, Facilitator
 
 from ..models import ActionLineProgress, Entity, Report, ReportingCycle, SuccessStory
-from ..opendata import published_last_modified, with_published_at
+from ..opendata import PublishedState, published_state, with_published_at
 from ..published import published_reports
 from . import filters, serializers
 
 # --- Conditional answers ------------------------------------------------------------------------
 
 
+def _state(request: HttpRequest) -> PublishedState:
+    if not hasattr(request, "published_state"):  # once per request: Last-Modified, ETag, cache key
+        request.published_state = published_state()  # type: ignore[attr-defined]
+    return request.published_state  # type: ignore[attr-defined]
+
+
 def _last_modified(request: HttpRequest, *args: Any, **kwargs: Any) -> datetime | None:
-    if not hasattr(request, "published_last_modified"):  # once per request: for the ETag too
-        request.published_last_modified = published_last_modified()  # type: ignore[attr-defined]
-    return request.published_last_modified  # type: ignore[attr-defined]
+    return _state(request).last_modified
 
 
 def _etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
     """The data's state, the address (filters, page) and the format asked for."""
-    changed = _last_modified(request)
-    seed = "|".join(
-        [
-            changed.isoformat() if changed else "-",
-            request.get_full_path(),
-            request.headers.get("Accept", ""),
-        ]
-    )
+    seed = "|".join([_state(request).fingerprint, request.get_full_path(), request.headers.get("Accept", "")])
     return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
@@ -69,11 +71,27 @@ class PublicReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     @conditional
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        return self._cached(
+            request, lambda: super(PublicReadOnlyViewSet, self).list(request, *args, **kwargs)
+        )
 
     @conditional
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
+        return self._cached(
+            request, lambda: super(PublicReadOnlyViewSet, self).retrieve(request, *args, **kwargs)
+        )
+
+    def _cached(self, request: Request, answer: Callable[[], Response]) -> Response:
+        """The answer's data from the shared cache, keyed on the ETag: it names the published
+        data's state, so a publication makes a new key and the old entries simply expire."""
+        key = f"api:v1:{_etag(request)}"
+        data = cache.get(key)
+        if data is not None:
+            return Response(data)
+        response = answer()
+        if response.status_code == 200:
+            cache.set(key, response.data, settings.API_CACHE_SECONDS)
+        return response
 
 
 # --- The endpoints ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -173,6 +174,7 @@ def test_pages(client, reports):
 
 
 def _list_queries(client, path: str) -> int:
+    cache.clear()  # the answer computed, not the one kept from an earlier request
     with CaptureQueriesContext(connection) as queries:
         response = get(client, path)
     assert response.status_code == 200
@@ -307,3 +309,15 @@ def test_the_browsable_api_renders_for_a_browser(client, reports):
     assert response.status_code == 200
     assert "Kenya Ministry of ICT" in response.content.decode()
     assert SECRET_TEXT not in response.content.decode()
+
+
+def test_the_same_address_is_answered_from_the_cache_until_something_is_published(client, reports):
+    first = get(client, "/api/v1/reports/")
+    with CaptureQueriesContext(connection) as queries:
+        again = get(client, "/api/v1/reports/")
+    assert len(queries) == 2  # only the published data's state, for Last-Modified and the ETag
+    assert again.json() == first.json()
+    newcomer = make_report(reports.cycle, status=Report.Status.PUBLISHED, name="Newly Published Entity")
+    assert newcomer.pk in ids(get(client, "/api/v1/reports/"))
+    Report.objects.filter(pk=newcomer.pk).update(status=Report.Status.ACCEPTED)  # leaves no trace
+    assert newcomer.pk not in ids(get(client, "/api/v1/reports/"))
