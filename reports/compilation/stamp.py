@@ -61,11 +61,12 @@ class StampFont:
         chars = set("0123456789" + ELLIPSIS + " ")
         for text in texts:
             chars.update(text)
-        font = TTFont(_font_path(), lazy=False, fontNumber=0)
+        font = TTFont(_font_path(), lazy=True, fontNumber=0)
         available = font.getBestCmap()
         wanted = sorted(ord(c) for c in chars if ord(c) in available)
         options = subset.Options()
         options.layout_features = []
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG"]  # glyph by glyph: no shaping
         options.name_IDs = [1, 2]
         options.notdef_outline = True
         options.hinting = False

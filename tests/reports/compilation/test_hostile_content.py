@@ -55,7 +55,7 @@ def submit_hostile(cycle, *, name: str, stype: str, country: str, code: str):
         user=user,
     )
     for line in ActionLine.objects.in_template_order():
-        data = (
+        data: dict[str, object] = (
             {
                 "achievements": NASTY,
                 "challenges": f"{LONG_WORD} {NASTY}",

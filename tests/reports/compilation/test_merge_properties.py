@@ -189,9 +189,10 @@ def test_any_text_survives_the_merge_and_the_output_passes_qpdfs_check(tmp_path,
         assert len(pdf.pages) == len(expected)
         for page, (text, target, following) in zip(pdf.pages, expected, strict=True):
             shown = [
-                bytes(operands[0])
-                for operands, operator in pikepdf.parse_content_stream(page)
-                if str(operator) == "Tj"
+                bytes(instruction.operands[0])
+                for instruction in pikepdf.parse_content_stream(page)
+                if isinstance(instruction, pikepdf.ContentStreamInstruction)
+                and str(instruction.operator) == "Tj"
             ]
             assert len(shown) == 3  # the page's own text, then the part and the number printed on it
             assert shown[0] == text  # byte for byte
