@@ -43,6 +43,7 @@ _spec = importlib.util.spec_from_file_location("bench_burst", ROOT / "bench" / "
 assert _spec is not None
 assert _spec.loader is not None
 burst = importlib.util.module_from_spec(_spec)
+sys.modules["bench_burst"] = burst  # its dataclasses look their module up
 _spec.loader.exec_module(burst)
 Person, percentile, prepare, tier_start = burst.Person, burst.percentile, burst.prepare, burst.tier_start
 
