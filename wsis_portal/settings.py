@@ -482,6 +482,8 @@ API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 # How long an API answer is kept in the cache (a publication changes its key anyway).
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=600)
+# How long the published data's state (Last-Modified, ETags) is kept; publishing resets it at once.
+API_STATE_SECONDS = env.int("API_STATE_SECONDS", default=30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -5,9 +5,9 @@ review or a report withdrawn from publication answers 404 here as anywhere publi
 fixed number of queries whatever their length (related rows are joined or prefetched).
 
 Answers carry ``Last-Modified`` (when the published data last changed) and an ``ETag``; a client
-that sends them back gets ``304 Not Modified`` after two small queries. The answers' data is kept
-in the shared cache under the ETag (``API_CACHE_SECONDS``), so the same address asked again by
-anyone is not serialized again until something is published.
+that sends them back gets ``304 Not Modified``, without a query while that state is cached. The
+answers' data is kept in the shared cache under the ETag (``API_CACHE_SECONDS``), so the same
+address asked again by anyone is not serialized again until something is published.
 """
 
 from __future__ import annotations
@@ -34,15 +34,24 @@ from action_lines.models import ActionLine, Facilitator
 
 from ..models import ActionLineProgress, Entity, Report, ReportingCycle, SuccessStory
 from ..opendata import PublishedState, published_state, with_published_at
-from ..published import published_reports
+from ..published import public_stamp, published_reports
 from . import filters, serializers
 
 # --- Conditional answers ------------------------------------------------------------------------
 
 
 def _state(request: HttpRequest) -> PublishedState:
-    if not hasattr(request, "published_state"):  # once per request: Last-Modified, ETag, cache key
-        request.published_state = published_state()  # type: ignore[attr-defined]
+    """The published data's state, once per request (Last-Modified, ETag, cache key), kept in the
+    shared cache under the public pages' stamp: publishing or withdrawing a report forgets that
+    stamp (``published.public_stamp_forget``), so the next request reads the state afresh; any
+    other change is seen within API_STATE_SECONDS."""
+    if not hasattr(request, "published_state"):
+        key = f"api:v1:state:{public_stamp().value}"
+        state = cache.get(key)
+        if not isinstance(state, PublishedState):
+            state = published_state()
+            cache.set(key, state, settings.API_STATE_SECONDS)
+        request.published_state = state  # type: ignore[attr-defined]
     return request.published_state  # type: ignore[attr-defined]
 
 
