@@ -97,7 +97,14 @@ class ChildWatch:
             except OSError:
                 children = []
             for pid in children:
-                self.peak = max(self.peak, _hwm_mb(pid))
+                # Only once it runs the merge: between fork and exec a child still reports the
+                # parent's peak as its own.
+                try:
+                    command = Path(f"/proc/{pid}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if b"reports.compilation.merge" in command:
+                    self.peak = max(self.peak, _hwm_mb(pid))
 
     def __enter__(self) -> ChildWatch:
         self._thread.start()

@@ -90,6 +90,7 @@ class StampFont:
         self.ascent, self.descent = round(hhea.ascent * scale), round(hhea.descent * scale)
         self.cap_height = round(getattr(os2, "sCapHeight", hhea.ascent * 0.7) * scale)
         self.used: set[int] = set()
+        self._heads: dict[str, str] = {}
         self.unicode_of: dict[int, int] = {gid: code for code, gid in self.gid.items()}
         font.close()
 
@@ -119,6 +120,12 @@ class StampFont:
         """For a run of pages whose first is numbered ``first``: the operators that print ``text``
         at the left of the bottom margin (shortened to leave the number its room), and a rule
         across the margin above it."""
+        ops = self._heads.get(text)
+        if ops is None:  # once per part: thousands of runs share it
+            ops = self._heads[text] = self._head_ops(text)
+        return Stamp(head=ops, first=first)
+
+    def _head_ops(self, text: str) -> str:
         room = PAGE_WIDTH - 2 * SIDE - NUMBER_ROOM - GAP
         glyphs, _width = self.encode(self.fit(text, room))
         ops = b"%s RG 0.5 w %.2f %.2f m %.2f %.2f l S " % (
@@ -135,7 +142,7 @@ class StampFont:
             BASELINE,
             glyphs.encode(),
         )
-        return Stamp(head=ops.decode("ascii"), first=first)
+        return ops.decode("ascii")
 
     def stamping(self) -> Stamping:
         digits = {d: self.encode(d) for d in "0123456789"}
