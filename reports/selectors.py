@@ -82,6 +82,9 @@ class OutlineItem:
     title: StrOrPromise
     state: str
     children: list[OutlineItem] = field(default_factory=list)
+    # The Secretariat flagged this section in the open changes request: "open" until the entity
+    # edits it or answers the comment, then "handled" (``reports.reviewing.review_flags``).
+    flag: str = ""
 
     @property
     def state_label(self) -> Promise:
@@ -288,6 +291,44 @@ def report_missing_items(*, report: Report) -> list[Missing]:
         elif any(text.is_blank(getattr(report, name)) for name in spec.field_names):
             missing.append(Missing(spec.key, _("%(section)s is empty") % {"section": spec.heading}))
     return missing
+
+
+# --- The sections the Secretariat can comment on (review by section) -----------------------
+
+
+@dataclass(frozen=True)
+class ReviewSection:
+    key: str
+    label: str  # "I. Executive Summary", "C2. Information and communication infrastructure"
+    anchor: str  # the id of the section in the rendered document
+    is_sub_line: bool = False
+
+
+def review_sections(*, action_lines: list[ActionLine] | None = None) -> list[ReviewSection]:
+    """Every section and Action Line of the template, in template order, in the active language."""
+    lines = action_lines if action_lines is not None else list(ActionLine.objects.in_template_order())
+    found: list[ReviewSection] = []
+    for spec in SECTIONS:
+        if spec.kind is Kind.ACTION_LINES:
+            found.extend(
+                ReviewSection(
+                    key=f"line-{line.code}",
+                    label=f"{line.code}. "
+                    + (line.display_short_title if line.is_sub_line else line.display_title),
+                    anchor=f"line-{line.slug}",
+                    is_sub_line=line.is_sub_line,
+                )
+                for line in lines
+            )
+        else:
+            found.append(ReviewSection(key=spec.key, label=str(spec.heading), anchor=f"section-{spec.key}"))
+    return found
+
+
+def review_section_labels(keys: list[str]) -> dict[str, str]:
+    """The labels of some section keys, in the active language (unknown keys keep their key)."""
+    labels = {s.key: s.label for s in review_sections()}
+    return {key: labels.get(key, key) for key in keys}
 
 
 # --- Not applicable in bulk --------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from action_lines.models import ActionLine
 
-from . import audit, deadlines, published, selectors, text
+from . import audit, deadlines, published, reviewing, selectors, text
 from .annex import CONTACT_FIELDS, INDICATOR_COLUMNS, NARRATIVE_FIELDS, SECTIONS, Kind, section
 from .delivery import rows as delivery_rows
 from .delivery import runner as delivery
@@ -438,7 +438,8 @@ def report_submit(*, report: Report, user: User, at: datetime | None = None) -> 
     locked = _lock(report)
     if not locked.is_editable_by_stakeholders:
         raise NotEditable(_("This report has already been submitted."))
-    missing = selectors.report_missing_items(report=locked)
+    # What the cycle requires, and every section the Secretariat flagged edited or answered.
+    missing = reviewing.report_checklist(report=locked)
     if missing:
         raise SubmissionRefused(
             _("The report is not complete yet: %(items)s.")
@@ -484,14 +485,24 @@ def report_request_changes(
     (``due_at``; by default ``deadlines.CHANGES_DUE_DAYS`` days, end of day in the cycle's zone): the
     entity may resubmit until then, whatever the cycle's late rule."""
     message = (message or "").strip()
-    if not message:
-        raise ReportError(_("Say what should be changed: the message is sent to the entity."))
     locked = _lock(report)
+    if not message and not reviewing.review_flagged_unsent(report=locked):
+        raise ReportError(
+            _(
+                "Say what should be changed: mark at least one section “Needs changes” with a comment, "
+                "or write a message. Both are sent to the entity."
+            )
+        )
     _move(locked, S.CHANGES_REQUESTED, actor=actor, message=message)
+    flagged = reviewing.review_send(report=locked, at=timezone.now())
     locked.changes_requested_message = message
     locked.changes_due_at = due_at or deadlines.changes_due_default(locked.cycle)
     locked.save()
-    delivery.changes_notice_create(report=locked, message=message)
+    delivery.changes_notice_create(
+        report=locked,
+        message=message,
+        sections=[{"key": r.section, "comment": r.comment} for r in flagged],
+    )
     return locked
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -71,7 +72,7 @@ from ..models import (
     SuccessStory,
 )
 from ..permissions import REVIEW_PERMISSION
-from . import dashboard, exports
+from . import dashboard, exports, review
 from .entities import entity_changes_since_submission, entity_flag, identity_changed_since_submission
 from .staff import staff_user
 
@@ -107,6 +108,9 @@ LIST_FIELDS = (
     "entity__stakeholder_type",
     "entity__country__name",
     "entity__country__region__name",
+    "assignee__first_name",  # the reviewer column
+    "assignee__last_name",
+    "assignee__email",
 )
 
 
@@ -430,6 +434,7 @@ class ReportAdmin(admin.ModelAdmin):
         "late",
         "lines",
         "delivery_display",
+        "reviewer",
     ]
     list_display_links = ["entity_display"]
     list_filter = [
@@ -442,10 +447,11 @@ class ReportAdmin(admin.ModelAdmin):
         SubmittedMonthFilter,
         "is_late",
         DeliveryFailedFilter,
+        review.ReviewerFilter,
     ]
     search_fields = ["entity__name", "entity__acronym", "contact__email"]
     search_help_text = gettext_lazy("Search by entity name, acronym or follow-up contact e-mail.")
-    list_select_related = ["entity__country__region", "cycle"]
+    list_select_related = ["entity__country__region", "cycle", "assignee"]
     # Newest submissions first, drafts last; matches the index ``report_submitted_desc``.
     # ModelAdmin.ordering takes expressions as Meta.ordering does; the stubs know only names.
     ordering = [F("submitted_at").desc(nulls_last=True), "-pk"]  # type: ignore[list-item]
@@ -544,6 +550,12 @@ class ReportAdmin(admin.ModelAdmin):
         return report.lines_covered
 
     @admin.display(description=gettext_lazy("delivery"))
+    @admin.display(description=gettext_lazy("reviewer"), ordering="assignee__email")
+    def reviewer(self, report: Report) -> str:
+        if report.assignee is None:
+            return "—"
+        return report.assignee.get_full_name() or report.assignee.email
+
     def delivery_display(self, report: Report) -> str:
         summary = getattr(report, "delivery_summary", None) or selectors.DeliverySummary()
         failed, pending, done, pdf = summary.failed, summary.pending, summary.done, summary.pdf_status
@@ -602,6 +614,15 @@ class ReportAdmin(admin.ModelAdmin):
                 name=f"{prefix}_request_changes",
             ),
             path("<path:object_id>/diff/", wrap(self.diff_view), name=f"{prefix}_diff"),
+            path(
+                "<path:object_id>/sections/",
+                wrap(partial(review.section_review_view, self)),
+                name=f"{prefix}_section_review",
+            ),
+            path("<path:object_id>/notes/", wrap(partial(review.note_view, self)), name=f"{prefix}_note"),
+            path(
+                "<path:object_id>/reviewer/", wrap(partial(review.assign_view, self)), name=f"{prefix}_assign"
+            ),
             path("<path:object_id>/extension/", wrap(self.extension_view), name=f"{prefix}_extension"),
             path(
                 "<path:object_id>/deliveries/<int:delivery_id>/retry/",
@@ -611,7 +632,7 @@ class ReportAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _report_or_404(self, request: HttpRequest, object_id: str) -> Report:
+    def report_or_404(self, request: HttpRequest, object_id: str) -> Report:
         report = self.get_object(request, unquote(object_id))
         if report is None:
             raise Http404(_("No report with this id."))
@@ -619,7 +640,7 @@ class ReportAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return report
 
-    def _require_review(self, request: HttpRequest) -> None:
+    def require_review(self, request: HttpRequest) -> None:
         if not self.has_review_permission(request):
             raise PermissionDenied
 
@@ -637,16 +658,19 @@ class ReportAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return redirect(request.path)
-        report = self._report_or_404(request, object_id)
-        return self._report_page(request, report)
+        report = self.report_or_404(request, object_id)
+        return self.report_page(request, report)
 
-    def _report_page(
+    def report_page(
         self,
         request: HttpRequest,
         report: Report,
         *,
         changes_form: RequestChangesForm | None = None,
         extension_form: ExtensionForm | None = None,
+        section_errors: dict[str, str] | None = None,
+        section_typed: dict[str, dict[str, str]] | None = None,
+        note_form: review.NoteForm | None = None,
     ) -> TemplateResponse:
         lines = list(ActionLine.objects.in_template_order())
         submissions = list(selectors.report_submissions(report=report))
@@ -715,15 +739,25 @@ class ReportAdmin(admin.ModelAdmin):
             ),
             "has_view_permission": True,
         }
+        context.update(
+            review.review_context(
+                request,
+                report,
+                can_review=can_review,
+                section_errors=section_errors,
+                section_typed=section_typed,
+                note_form=note_form,
+            )
+        )
         return TemplateResponse(request, "admin/reports/report/review.html", context)
 
     # --- Review moves ---
 
     def move_view(self, request: HttpRequest, object_id: str, to_status: str) -> HttpResponse:
         if request.method != "POST":
-            return redirect(self._page_url(self._report_or_404(request, object_id)))
-        self._require_review(request)
-        report = self._report_or_404(request, object_id)
+            return redirect(self._page_url(self.report_or_404(request, object_id)))
+        self.require_review(request)
+        report = self.report_or_404(request, object_id)
         if to_status not in S.values or to_status == S.CHANGES_REQUESTED:
             raise Http404(_("Unknown move."))
         before = report.get_status_display()
@@ -754,9 +788,9 @@ class ReportAdmin(admin.ModelAdmin):
 
     def request_changes_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if request.method != "POST":
-            return redirect(self._page_url(self._report_or_404(request, object_id)))
-        self._require_review(request)
-        report = self._report_or_404(request, object_id)
+            return redirect(self._page_url(self.report_or_404(request, object_id)))
+        self.require_review(request)
+        report = self.report_or_404(request, object_id)
         form = RequestChangesForm(request.POST)
         form.is_valid()
         due_date = form.cleaned_data.get("due_date")
@@ -764,7 +798,7 @@ class ReportAdmin(admin.ModelAdmin):
         if due_at is not None and due_at <= timezone.now():
             form.add_error("due_date", _("Choose a day that has not passed yet."))
         if form.has_error("due_date"):
-            return self._report_page(request, report, changes_form=form)
+            return self.report_page(request, report, changes_form=form)
         from_status = report.status
         try:
             services.report_request_changes(
@@ -776,10 +810,10 @@ class ReportAdmin(admin.ModelAdmin):
         except IllegalTransition as error:
             messages.error(request, str(error))
             form.add_error(None, str(error))
-            return self._report_page(request, report, changes_form=form)
+            return self.report_page(request, report, changes_form=form)
         except ReportError as error:
             form.add_error("message", str(error))
-            return self._report_page(request, report, changes_form=form)
+            return self.report_page(request, report, changes_form=form)
         audit.record(
             request,
             SecurityEvent.Kind.REVIEW,
@@ -797,12 +831,12 @@ class ReportAdmin(admin.ModelAdmin):
     def extension_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Grant (or take back) one entity's extension of the deadline; a review decision in the log."""
         if request.method != "POST":
-            return redirect(self._page_url(self._report_or_404(request, object_id)))
-        self._require_review(request)
-        report = self._report_or_404(request, object_id)
+            return redirect(self._page_url(self.report_or_404(request, object_id)))
+        self.require_review(request)
+        report = self.report_or_404(request, object_id)
         form = ExtensionForm(request.POST)
         if not form.is_valid():
-            return self._report_page(request, report, extension_form=form)
+            return self.report_page(request, report, extension_form=form)
         day = form.cleaned_data.get("until")
         until = deadlines.end_of_day(report.cycle, day) if day else None
         try:
@@ -811,7 +845,7 @@ class ReportAdmin(admin.ModelAdmin):
             )
         except ReportError as error:
             form.add_error("until", str(error))
-            return self._report_page(request, report, extension_form=form)
+            return self.report_page(request, report, extension_form=form)
         audit.record(
             request,
             SecurityEvent.Kind.REVIEW,
@@ -932,10 +966,10 @@ class ReportAdmin(admin.ModelAdmin):
     # --- Deliveries ---
 
     def retry_delivery_view(self, request: HttpRequest, object_id: str, delivery_id: int) -> HttpResponse:
-        report = self._report_or_404(request, object_id)
+        report = self.report_or_404(request, object_id)
         if request.method != "POST":
             return redirect(self._page_url(report))
-        self._require_review(request)
+        self.require_review(request)
         delivery = Delivery.objects.filter(pk=delivery_id, report=report).first()
         if delivery is None:
             raise Http404(_("No such delivery for this report."))
@@ -945,7 +979,7 @@ class ReportAdmin(admin.ModelAdmin):
     # --- Submissions diff ---
 
     def diff_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
-        report = self._report_or_404(request, object_id)
+        report = self.report_or_404(request, object_id)
         submissions = list(selectors.report_submissions(report=report))
         numbers = [s.number for s in submissions]  # newest first
         live = "live"

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 
 from action_lines.models import ActionLine
 
-from .. import text
+from .. import selectors, text
 from ..models import Delivery, Report, Submission
 from .emails import message_build
 from .rows import secretariat_address
@@ -158,6 +158,12 @@ def receipt_message(row: Delivery) -> EmailMultiAlternatives:
     )
 
 
+def _flagged_sections(sections: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The sections the secretariat flagged, named in the reader's language, with their comments."""
+    labels = selectors.review_section_labels([s.get("key", "") for s in sections])
+    return [{"label": labels[s.get("key", "")], "comment": s.get("comment", "")} for s in sections]
+
+
 def notice_message(row: Delivery) -> EmailMultiAlternatives:
     report = _target(row, row.report)
     status = row.context.get("status", "")
@@ -170,6 +176,7 @@ def notice_message(row: Delivery) -> EmailMultiAlternatives:
             "entity": {"name": report.entity.name, "acronym": report.entity.acronym},
             "cycle_name": report.cycle.name,
             "message": row.context.get("message", ""),
+            "sections": _flagged_sections(row.context.get("sections") or []),
             "number": row.submission.number if row.submission else None,
             "workspace_url": _url("reports:workspace", report.pk),
             "secretariat_email": secretariat_address(report.cycle),

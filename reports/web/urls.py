@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, bulk, downloads, views
+from . import account, bulk, downloads, review, views
 
 app_name = "reports"
 
@@ -24,6 +24,9 @@ urlpatterns = [
     path("reports/<int:report_id>/", views.workspace, name="workspace"),
     path("reports/<int:report_id>/sections/<str:key>/", views.section, name="section"),
     path(
+        "reports/<int:report_id>/sections/<str:key>/comment/", review.section_comment, name="section_comment"
+    ),
+    path(
         "reports/<int:report_id>/sections/<str:key>/not-applicable/",
         views.line_not_applicable,
         name="line_not_applicable",
@@ -37,12 +40,12 @@ urlpatterns = [
     path("reports/<int:report_id>/submit/", views.submit, name="submit"),
     path("reports/<int:report_id>/submitted/", views.submitted, name="submitted"),
     path("reports/<int:report_id>/recall/", views.recall, name="recall"),
+    path("reports/<int:report_id>/language/", views.report_language, name="report_language"),
     path(
         "reports/<int:report_id>/start-from-previous/",
         views.start_from_previous,
         name="start_from_previous",
     ),
-    path("reports/<int:report_id>/language/", views.report_language, name="report_language"),
     path("reports/<int:report_id>/draft.pdf", downloads.draft_pdf, name="draft_pdf"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission"),
     path("submissions/<int:pk>/pdf/", downloads.submission_pdf, name="submission_pdf"),

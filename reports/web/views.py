@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from action_lines.models import ActionLine
 from wsis_portal import limits
 
-from .. import annex, audit, deadlines, selectors, services, text
+from .. import annex, audit, deadlines, reviewing, selectors, services, text
 from ..document import snapshot
 from ..document.rendering import document_context
 from ..errors import EditConflict, MembershipError, NotEditable, ReportError, SubmissionRefused
@@ -102,7 +102,15 @@ def _pdf_url(submission_id: int) -> str | None:
 def _workspace_context(request: HttpRequest, report: Report, *, current_key: str = "") -> dict[str, Any]:
     outline = selectors.report_outline(report=report)
     entities = list(selectors.entities_for_user(user=request.user))
+    # The sections the Secretariat flagged in an open changes request, marked in the navigation.
+    flags = reviewing.review_flags(report=report)
+    by_key = {flag.key: flag for flag in flags}
+    for item in selectors.outline_states(outline).values():
+        if item.key in by_key:
+            item.flag = "handled" if by_key[item.key].handled else "open"
     return {
+        "review_flags": flags,
+        "current_flag": by_key.get(current_key),
         "report": report,
         "entity": report.entity,
         "cycle": report.cycle,
@@ -431,7 +439,7 @@ def workspace(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report_or_404(request, report_id)
     _remember_entity(request, report.entity_id)
     context = _workspace_context(request, report)
-    context["missing"] = selectors.report_missing_items(report=report)
+    context["missing"] = reviewing.report_checklist(report=report)
     context["submissions"] = list(selectors.report_submissions(report=report)[:1])
     context["next_open"] = selectors.outline_next_open(context["outline"])
     context["start_offer"] = selectors.report_start_offer(report=report) if context["editable"] else None
@@ -705,7 +713,7 @@ def preview(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report_or_404(request, report_id)
     context = _workspace_context(request, report)
     context.update(document_context(snapshot.document_for_report(report)))
-    context["missing"] = selectors.report_missing_items(report=report)
+    context["missing"] = reviewing.report_checklist(report=report)
     return render(request, "reports/preview.html", context)
 
 
@@ -747,7 +755,7 @@ def submit(request: AuthenticatedHttpRequest, report_id: int) -> HttpResponse:
     context.update(
         {
             "form": form,
-            "missing": selectors.report_missing_items(report=report),
+            "missing": reviewing.report_checklist(report=report),
         }
     )
     status = 400 if form.errors or refused_now else 200

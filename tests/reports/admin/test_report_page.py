@@ -20,8 +20,10 @@ def test_the_report_is_shown_as_a_document_not_as_form_fields(secretariat_client
     assert 'class="report-document"' in page
     assert "I. Executive Summary" in page
     assert "Over twenty years we connected schools" in page
-    assert "<textarea" in page  # only the request-changes message
-    assert page.count("<textarea") == 1
+    # The only text boxes are the Secretariat's own: the request, the section comments, the notes.
+    assert page.count('<textarea name="message"') == 1
+    assert page.count('<textarea name="comment"') == page.count('name="section"')
+    assert page.count('<textarea name="note"') == 1
     assert 'name="executive_summary"' not in page
     assert "Submission #1" in page
 

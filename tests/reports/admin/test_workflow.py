@@ -126,7 +126,7 @@ def test_requesting_changes_without_a_message_is_refused_and_keeps_the_report(
     response = secretariat_client.post(url, {"message": "   \n  "})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Say what should be changed: the message is sent to the entity." in page
+    assert "Say what should be changed: mark at least one section “Needs changes” with a comment" in page
     assert 'aria-invalid="true"' in page
     submitted_report.refresh_from_db()
     assert submitted_report.status == S.SUBMITTED
