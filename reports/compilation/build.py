@@ -461,7 +461,13 @@ def compilation_build(
     subs = submissions if submissions is not None else selection_submissions(selection)
     if not subs:
         raise EmptySelection(_("No submitted report matches these filters: there is nothing to compile."))
-    missing = [sub for sub in subs if not sub.pdf or not edition_is_current(sub)]
+    # Without ``ensure_pdf`` nothing is rendered here: an edition whose verified mark is out of
+    # date is used as it is; one that is missing stops the build.
+    missing = [
+        sub
+        for sub in subs
+        if not sub.pdf or not _edition(sub).get("name") or (ensure_pdf and not edition_is_current(sub))
+    ]
     for done, sub in enumerate(missing, start=1):
         if ensure_pdf is None:
             raise ReportError(_("Submission %(id)s has no PDF yet.") % {"id": sub.pk})

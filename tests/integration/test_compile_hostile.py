@@ -55,11 +55,15 @@ def test_hostile_text_goes_through_the_worker_into_a_valid_compilation(
         job = compilation.compilation_request(
             user=staff, selection=compilation.Selection(cycle=cycle.slug, layout=layout)
         )
+
+        def ended(job: Compilation = job) -> bool:
+            return Compilation.objects.get(pk=job.pk).status in {
+                Compilation.Status.DONE,
+                Compilation.Status.FAILED,
+            }
+
         wait_for(
-            lambda job=job: (
-                Compilation.objects.get(pk=job.pk).status
-                in {Compilation.Status.DONE, Compilation.Status.FAILED}
-            ),
+            ended,
             timeout=120,
             what=f"the {layout} compilation",
             worker=worker,
