@@ -54,6 +54,10 @@ _DEST_KEY = re.compile(rb"/(Dest|D)(?![^ \t\r\n\f\x00()<>\[\]{}/%])")
 _LENGTH_REF = re.compile(rb"/Length[ \t\r\n\f\x00]+\d+[ \t\r\n\f\x00]+\d+[ \t\r\n\f\x00]+R")
 _PLAIN_NAME = re.compile(rb"[ \t\r\n\f\x00]*\(([^\\()]*)\)")
 _PARENT = re.compile(rb"/Parent[ \t\r\n\f\x00]+\d+[ \t\r\n\f\x00]+\d+[ \t\r\n\f\x00]+R")
+_CONTENTS_OR_RESOURCES = re.compile(
+    rb"/(Contents|Resources)[ \t\r\n\f\x00]+(\d+)[ \t\r\n\f\x00]+\d+[ \t\r\n\f\x00]+R"
+    rb"(?![^ \t\r\n\f\x00()<>\[\]{}/%])"
+)
 _FIRST_REF = re.compile(rb"\[[ \t\r\n\f\x00]*(\d+)[ \t\r\n\f\x00]+\d+[ \t\r\n\f\x00]+R")
 
 
@@ -269,6 +273,10 @@ class _SourceCopy:
             body = self._remap(_PARENT.sub(b"", body, count=1)).rstrip(WHITESPACE)
             if body.endswith(b">>"):
                 return body[:-2] + b" /Parent %d 0 R >>" % parent
+        elif stamp is not None and not self.inherits and b"/Annots" not in body and b"(" not in body:
+            fast = self._stamped_fast(_PARENT.sub(b"", body, count=1).rstrip(WHITESPACE), stamp)
+            if fast is not None:  # the usual page: one content stream, shared resources
+                return fast[:-2] + b" /Parent %d 0 R >>" % parent
         items = dict_items(body)
         keys = {k for k, _v in items}
         up = as_ref(next((v for k, v in items if k == b"/Parent"), None))
@@ -292,6 +300,32 @@ class _SourceCopy:
             parts.append(key + b" " + self._remap(value))
         parts.append(b"/Parent %d 0 R" % parent)
         return b"<< " + b" ".join(parts) + b" >>"
+
+    def _stamped_fast(self, body: bytes, stamp: int) -> bytes | None:
+        """``_stamped`` for a page whose content is one stream and whose resources an object, both
+        given by reference (what WeasyPrint writes), without parsing the page; None otherwise."""
+        assert self.stamping is not None
+        found = list(_CONTENTS_OR_RESOURCES.finditer(body))
+        kinds = sorted(m.group(1) for m in found)
+        if kinds != [b"Contents", b"Resources"] or not body.endswith(b">>"):
+            return None
+        parts, pos = [], 0
+        for match in found:
+            ref = int(match.group(2))
+            if match.group(1) == b"Contents":
+                if not self.src.is_stream(ref):
+                    return None
+                value = b"/Contents [%d 0 R %s %d 0 R]" % (
+                    self.stamping.opening,
+                    self._remap(b"%d 0 R" % ref),
+                    stamp,
+                )
+            else:
+                value = b"/Resources " + self._resources(b"%d 0 R" % ref)
+            parts += [self._remap(body[pos : match.start()]), value]
+            pos = match.end()
+        parts.append(self._remap(body[pos:]))
+        return b"".join(parts)
 
     def _stamped(self, items: list[tuple[bytes, bytes]], stamp: int) -> list[tuple[bytes, bytes]]:
         """The page's items with ``stamp`` drawn after its content (the content in ``q``/``Q``, so

@@ -447,6 +447,21 @@ class SourcePdf:
         stream = data[end.end() : end.end() + length]
         return Obj(body, stream)
 
+    def is_stream(self, num: int) -> bool:
+        """Whether object ``num`` is a stream, without reading its data."""
+        if num not in self.offsets:
+            return False  # in an object stream (never a stream) or missing
+        data = self.data
+        header = _OBJ_HEADER.match(data, _skip_ws(data, self.offsets[num]))
+        if not header:
+            return False
+        start = _skip_ws(data, header.end())
+        end = _STREAM_OR_END.search(data, start)
+        if end and data.find(b"(", start, end.start()) >= 0:
+            after = skip_value(data, start)
+            end = _STREAM_OR_END.search(data, after - 2 if data[after - 2 : after] == b">>" else after)
+        return bool(end) and end.group(0) != b"endobj"
+
     def get(self, num: int) -> Obj:
         if num in self.offsets:
             return self._object_at(self.offsets[num])
