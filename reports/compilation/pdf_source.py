@@ -460,7 +460,7 @@ class SourcePdf:
         if end and data.find(b"(", start, end.start()) >= 0:
             after = skip_value(data, start)
             end = _STREAM_OR_END.search(data, after - 2 if data[after - 2 : after] == b">>" else after)
-        return bool(end) and end.group(0) != b"endobj"
+        return end is not None and end.group(0) != b"endobj"
 
     def get(self, num: int) -> Obj:
         if num in self.offsets:
