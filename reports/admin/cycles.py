@@ -85,9 +85,9 @@ class ReminderDaysField(forms.CharField):
                     % {"value": part}
                 ) from None
             if abs(day) > self.MAX_DAYS:
-                # Translators: %(value)d is always more than 365 here; %(max)d is 365.
                 raise forms.ValidationError(
                     ngettext(
+                        # Translators: %(value)d is always more than 365 here; %(max)d is 365.
                         "%(value)d day is more than a year; reminders can be up to %(max)d days before "
                         "or after the deadline.",
                         "%(value)d days is more than a year; reminders can be up to %(max)d days before "

@@ -894,9 +894,9 @@ class ReportAdmin(admin.ModelAdmin):
         if refused:
             shown = refused[:10]
             more = len(refused) - len(shown)
-            # Translators: the move to the new status was refused, not the reports themselves (they keep
-            # their current status); the reasons follow after the colon, one per report.
             text = ngettext(
+                # Translators: the move to the new status was refused, not the reports themselves (they
+                # keep their current status); the reasons follow after the colon, one per report.
                 "%(n)d report could not be moved to “%(status)s”: ",
                 "%(n)d reports could not be moved to “%(status)s”: ",
                 len(refused),
