@@ -4,6 +4,7 @@ opening with its author, each full report with one page naming its entity, and a
 whose numbers are the pages where the parts start — read back from the PDF as a reader sees it."""
 
 import re
+import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -60,10 +61,14 @@ def book_corpus(reference_data):
 
 
 def qpdf_check(path: Path) -> list[str]:
-    """qpdf's own check (what ``qpdf --check`` does, through pikepdf: the cross-reference table,
-    every object, every stream decoded, every page's content parsed): the problems it finds."""
+    """``qpdf --check`` (the cross-reference table, every object, every stream decoded, every
+    page's content parsed) and the same check through pikepdf: the problems they find."""
+    run = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True, check=False)
+    problems = (
+        [] if run.returncode == 0 else [f"qpdf --check exited {run.returncode}", run.stdout, run.stderr]
+    )
     with pikepdf.open(path) as pdf:
-        return pdf.check_pdf_syntax()
+        return problems + pdf.check_pdf_syntax()
 
 
 def footer(page_text: str) -> str:
