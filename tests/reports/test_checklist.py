@@ -16,8 +16,8 @@ from pypdf import PdfReader
 
 from action_lines.models import ActionLine
 from reports import annex, errors, selectors, services
-from reports.admin.dashboard import action_line_coverage
 from reports.admin.cycles import ReportingCycleAdmin
+from reports.admin.dashboard import action_line_coverage
 from reports.compilation import build as compilation
 from reports.delivery.messages import submission_summary
 from reports.document import snapshot

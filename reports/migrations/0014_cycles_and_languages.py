@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0014_compilation_book"),
+        ("reports", "0013_publishing"),
     ]
 
     operations = [
