@@ -70,7 +70,7 @@ test-deployed: system-packages install-dev
 	$(BIN)/python -m pytest -m deployed $(PYTEST_ARGS)
 
 bench: system-packages install-dev
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # ruff (lint and format), mypy with django-stubs, and import-linter's layer contracts (pyproject.toml).
 lint: install-dev

@@ -36,30 +36,7 @@ FACTOR = 10  # each API median at most this many times the reference's
 REFERENCE = "reference: /action-lines/ (cached)"
 sys.path.insert(0, str(ROOT))
 
-
-def servers() -> tuple[str, str | None, list[object]]:
-    from tests.services import PostgresServer, RedisServer
-
-    started: list[object] = []
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        server = PostgresServer()
-        if not server.start():
-            sys.exit(f"bench/opendata.py needs PostgreSQL: {server.error}")
-        import psycopg
-
-        with psycopg.connect(
-            f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
-        ) as c:
-            c.execute("CREATE DATABASE wsis")
-        url = server.url
-        started.append(server)
-    redis = RedisServer()
-    cache_url = None
-    if redis.start():
-        cache_url = redis.url(1)
-        started.append(redis)
-    return url, cache_url, started
+from _stack import servers  # noqa: E402 - bench/ is the script's folder
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -73,7 +50,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="timed requests per address")
     parser.add_argument("--heap", action="store_true", help="also build once more, traced: the heap's peak")
     args = parser.parse_args()
-    url, cache_url, started = servers()
+    url, cache_url, started = servers("bench/opendata.py")
     os.environ["DATABASE_URL"] = url
     if cache_url:
         os.environ["CACHE_URL"] = cache_url

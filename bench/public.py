@@ -35,31 +35,7 @@ SEARCH_FACTOR = 30  # an uncached search's median at most this many times the re
 REFERENCE = "action lines (reference, cached)"
 sys.path.insert(0, str(ROOT))
 
-
-def servers() -> tuple[str, str | None, list[object]]:
-    """The PostgreSQL URL, a Redis cache URL (or ``None``), and the servers to stop afterwards."""
-    from tests.services import PostgresServer, RedisServer
-
-    started: list[object] = []
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        server = PostgresServer()
-        if not server.start():
-            sys.exit(f"bench/public.py needs PostgreSQL: {server.error}")
-        import psycopg
-
-        with psycopg.connect(
-            f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
-        ) as c:
-            c.execute("CREATE DATABASE wsis")
-        url = server.url
-        started.append(server)
-    redis = RedisServer()
-    cache_url = None
-    if redis.start():
-        cache_url = redis.url(1)
-        started.append(redis)
-    return url, cache_url, started
+from _stack import servers  # noqa: E402 - bench/ is the script's folder
 
 
 def address(url: str, variant: str, n: int) -> str:
@@ -82,7 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    url, cache_url, started = servers()
+    url, cache_url, started = servers("bench/public.py")
     os.environ["DATABASE_URL"] = url
     if cache_url:
         os.environ["CACHE_URL"] = cache_url
