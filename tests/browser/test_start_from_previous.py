@@ -117,8 +117,8 @@ def test_the_offer_and_the_marks_fit_the_screen(browser, live_server, entity, wi
             if page.locator(".navbar-toggler").is_visible():  # the phone's menu, folded
                 page.locator(".navbar-toggler").click()
             page.select_option("#language-select", "ar")
-            page.locator("#language-select + button").click()
-            page.wait_for_load_state()
+            with page.expect_navigation():  # the language form posts, then comes back to this page
+                page.locator("#language-select + button").click()
             expect(page.locator("html")).to_have_attribute("dir", "rtl")
         shots = os.environ.get("SCREENSHOTS_DIR")
         overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
