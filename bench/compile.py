@@ -200,7 +200,18 @@ def child(args) -> None:
             pages = built.pages
         seconds = time.perf_counter() - started
     peak = peak_mb(watch.peak)
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, "pages": pages, "bytes": out.stat().st_size}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_mb": peak,
+                "parent_mb": _hwm_mb(),
+                "child_mb": watch.peak,
+                "pages": pages,
+                "bytes": out.stat().st_size,
+            }
+        )
+    )
 
 
 def single_pass(selection, out: Path) -> int:
@@ -212,10 +223,11 @@ def single_pass(selection, out: Path) -> int:
     from reports.models import Submission
 
     subs = compilation.selection_submissions(selection)
-    contents = dict(Submission.objects.filter(pk__in=[s.pk for s in subs]).values_list("pk", "content"))
+    full = Submission.objects.in_bulk([s.pk for s in subs])
     head, bodies = "", []
-    for sub in subs:
-        html = pdf.document_html(contents[sub.pk], number=sub.number, submitted_at=sub.submitted_at)
+    for source in subs:
+        sub = full[source.pk]
+        html = pdf.document_html(sub.content, number=sub.number, submitted_at=sub.submitted_at)
         head_match = re.search(r"<head>.*?</head>", html, re.S)
         body_match = re.search(r"<body[^>]*>(.*)</body>", html, re.S)
         assert head_match, "a report's HTML without a head"

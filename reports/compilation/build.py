@@ -28,20 +28,22 @@ import hashlib
 import json
 import logging
 import math
+import sys
 import tempfile
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef
+from django.db.models.fields.files import FieldFile
 from django.db.models.fields.json import KeyTransform
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -66,7 +68,6 @@ from ..delivery.jobs import (
     stale_recover,
 )
 from ..delivery.rows import compilation_email_create
-from ..delivery.submission_pdf import edition_file, edition_is_current
 from ..document import charts
 from ..document.pdf import PDF_BASE_URL, StaticFilesFetcher
 from ..errors import ReportError
@@ -138,9 +139,79 @@ def _line_codes(codes: tuple[str, ...]) -> list[str]:
     ]
 
 
-def selection_submissions(selection: Selection) -> list[Submission]:
-    """The latest submission of every report the selection covers, in compilation order,
-    without the snapshot text (one query)."""
+@dataclass(slots=True)
+class Source:
+    """A submission as the compilation reads it: its compilation edition's page map and what the
+    contents, bookmarks and key figures say of its entity. Plain values, not model instances: a
+    10,000-report selection is held whole while it is planned and copied (``bench/compile.py``:
+    the models with their report's text were most of the memory)."""
+
+    pk: int
+    pdf: str  # the stored PDF's name (empty: not rendered yet)
+    edition: dict[str, Any]  # ``pdf_page_map["edition"]``: pages, lines, covered, name, verified
+    entity_name: str
+    stakeholder_type: str
+    verified: bool
+    country_name: str
+    region: str
+    region_name: str
+    region_order: int
+    cycle_name: str
+    line_index: dict[str, int]  # line code → its place in ``line_pages`` (one dict for all sources)
+    line_pages: array[int]  # first and last page of each line in the edition, -1 where it has none
+    attribution: str = ""  # "Entity — Stakeholder type, Country", made once (``_attribution``)
+    path: Path | None = None  # the edition as a local file, found once (``_pdf_path``)
+    bookmarks: dict[int, tuple[merge.Bookmark]] = field(default_factory=dict)  # by outline level
+
+    def pages_of_line(self, code: str) -> tuple[int, int] | None:
+        """The first and last page (0-based) of the line's part in the edition."""
+        index = self.line_index.get(code)
+        if index is None or 2 * index >= len(self.line_pages) or self.line_pages[2 * index] < 0:
+            return None
+        return self.line_pages[2 * index], self.line_pages[2 * index + 1]
+
+    @property
+    def edition_is_current(self) -> bool:
+        """The edition exists and prints the entity's verified mark as it stands."""
+        return bool(self.edition.get("name")) and self.edition.get("verified") == self.verified
+
+
+def _compact(edition: dict[str, Any] | None, line_index: dict[str, int]) -> tuple[dict[str, Any], array[int]]:
+    """The edition's page map as the compilation reads it, and its lines' pages as one array of
+    (first, last) pairs placed by ``line_index`` (extended with codes not seen before): thousands
+    of maps of the same few dozen lines, held in a few hundred bytes each."""
+    edition = dict(edition or {})
+    edition.pop("sections", None)
+    pages = array("i")
+    for code, (first, last) in (edition.pop("lines", None) or {}).items():
+        index = line_index.setdefault(sys.intern(code), len(line_index))
+        if len(pages) < 2 * index + 2:
+            pages.extend([-1] * (2 * index + 2 - len(pages)))
+        pages[2 * index], pages[2 * index + 1] = first, last
+    covered = edition.get("covered")
+    if isinstance(covered, list):
+        edition["covered"] = [sys.intern(code) for code in covered]
+    return edition, pages
+
+
+_SOURCE_COLUMNS = (
+    "pk",
+    "pdf",
+    "edition_map",
+    "report__entity__name",
+    "report__entity__stakeholder_type",
+    "report__entity__verification",
+    "report__entity__country__name",
+    "report__entity__country__region_id",
+    "report__entity__country__region__name",
+    "report__entity__country__region__order",
+    "report__cycle__name",
+)
+
+
+def selection_submissions(selection: Selection) -> list[Source]:
+    """The latest submission of every report the selection covers, in compilation order, as
+    ``Source`` records (one query, read as it streams)."""
     reports = Report.objects.filter(cycle__slug=selection.cycle, submission_count__gt=0)
     if selection.statuses:
         reports = reports.filter(status__in=selection.statuses)
@@ -156,31 +227,45 @@ def selection_submissions(selection: Selection) -> list[Submission]:
             LINE_ADDRESSED, report=OuterRef("pk"), action_line__code__in=codes
         )
         reports = reports.filter(Exists(addressed))
-    type_order = {value: i for i, value in enumerate(StakeholderType.values)}
-    region_order = dict(Region.objects.values_list("code", "order"))
-    subs = list(
+    rows = (
         Submission.objects.filter(report__in=reports.values("pk"), number=F("report__submission_count"))
-        .select_related("report__entity__country__region", "report__cycle")
-        .defer("content", "pdf_page_map")
         .annotate(edition_map=KeyTransform("edition", "pdf_page_map"))
+        .values_list(*_SOURCE_COLUMNS)
     )
-    for sub in subs:  # only the edition's page map is read here: half the memory for 10,000 reports
-        sub.pdf_page_map = {"edition": sub.edition_map or {}} if sub.edition_map else {}
-        del sub.edition_map
-
-    def key(sub: Submission) -> tuple:
-        entity = sub.report.entity
-        group = (
-            region_order.get(entity.country.region_id, 99)
-            if selection.layout == "full" and selection.grouping == "region"
-            else type_order.get(entity.stakeholder_type, 99)
+    verified = Entity.Verification.VERIFIED
+    names: dict[str, str] = {}  # countries, regions, cycles: the same strings for every report
+    line_index: dict[str, int] = {}
+    sources = [
+        Source(
+            pk=pk,
+            pdf=pdf or "",
+            edition=(compact := _compact(edition, line_index))[0],
+            line_index=line_index,
+            line_pages=compact[1],
+            entity_name=entity,
+            stakeholder_type=names.setdefault(kind, kind),
+            verified=verification == verified,
+            country_name=names.setdefault(country, country),
+            region=names.setdefault(region, region),
+            region_name=names.setdefault(region_name, region_name),
+            region_order=order,
+            cycle_name=names.setdefault(cycle, cycle),
         )
-        return (group, entity.name.casefold(), sub.pk)
+        for pk, pdf, edition, entity, kind, verification, country, region, region_name, order, cycle in (
+            rows.iterator(chunk_size=500)
+        )
+    ]
+    type_order = {value: i for i, value in enumerate(StakeholderType.values)}
+    by_region = selection.layout == "full" and selection.grouping == "region"
 
-    return sorted(subs, key=key)
+    def key(source: Source) -> tuple:
+        group = source.region_order if by_region else type_order.get(source.stakeholder_type, 99)
+        return (group, source.entity_name.casefold(), source.pk)
+
+    return sorted(sources, key=key)
 
 
-def selection_fingerprint(selection: Selection, submissions: list[Submission]) -> str:
+def selection_fingerprint(selection: Selection, submissions: list[Source]) -> str:
     payload = {
         "v": LAYOUT_VERSION,
         "layout": selection.layout,
@@ -188,9 +273,7 @@ def selection_fingerprint(selection: Selection, submissions: list[Submission]) -
         "lines": _line_codes(selection.action_lines),
         "submissions": sorted(s.pk for s in submissions),
         # The Secretariat verifying an entity changes its mark in the contents and bookmarks.
-        "verified": sorted(
-            s.pk for s in submissions if s.report.entity.verification == Entity.Verification.VERIFIED
-        ),
+        "verified": sorted(s.pk for s in submissions if s.verified),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -206,46 +289,42 @@ class Part:
     title: str
     subtitle: str
     level: int
-    runs: list[tuple[Submission, int, int | None]] = field(default_factory=list)  # (sub, first, last)
+    runs: list[tuple[Source, int, int | None]] = field(default_factory=list)  # (source, first, last)
     facilitators: str = ""
 
 
-# Kept per submission while it is in memory: the by Action Line layout asks for them once per line,
-# thousands of times.
-_attributions: WeakKeyDictionary[Submission, str] = WeakKeyDictionary()
-
-
-def _edition(sub: Submission) -> dict[str, Any]:
+def _edition(sub: Source) -> dict[str, Any]:
     """The compilation edition's page map: ``pages``, ``lines``, ``covered`` … (submission_pdf.py)."""
-    return (sub.pdf_page_map or {}).get("edition") or {}
+    return sub.edition
 
 
-def _pdf_path(sub: Submission) -> Path:
+def _pdf_path(sub: Source) -> Path:
     """The submission's compilation edition as a local file (the pages the merge copies)."""
     # The file itself on a local disk; from a bucket, copied once into the job's spool.
-    return storage.spooled_path(edition_file(sub))
+    if sub.path is None:
+        edition = FieldFile(Submission(pk=sub.pk), Submission.pdf.field, sub.edition["name"])
+        sub.path = storage.spooled_path(edition)
+    return sub.path
 
 
-def _attribution(sub: Submission) -> str:
-    """ "Entity — Stakeholder type, Country"."""
-    cached = _attributions.get(sub)
-    if cached is None:
-        entity = sub.report.entity
-        cached = f"{entity.name} — {entity.get_stakeholder_type_display()}, {entity.country.name}"
-        if entity.verification == Entity.Verification.VERIFIED:
-            cached += " · " + _("verified")  # vouched for by the Secretariat
-        _attributions[sub] = cached
-    return cached
+def _attribution(sub: Source) -> str:
+    """ "Entity — Stakeholder type, Country" (the by Action Line layout asks for it once per line)."""
+    if not sub.attribution:
+        sub.attribution = (
+            f"{sub.entity_name} — {StakeholderType(sub.stakeholder_type).label}, {sub.country_name}"
+        )
+        if sub.verified:
+            sub.attribution += " · " + _("verified")  # vouched for by the Secretariat
+    return sub.attribution
 
 
-def _plan_full(selection: Selection, subs: list[Submission]) -> list[Part]:
+def _plan_full(selection: Selection, subs: list[Source]) -> list[Part]:
     parts: dict[str, Part] = {}
     for sub in subs:
-        entity = sub.report.entity
         if selection.grouping == "region":
-            key, title = entity.country.region_id, entity.country.region.name
+            key, title = sub.region, sub.region_name
         else:
-            key, title = entity.stakeholder_type, str(entity.get_stakeholder_type_display())
+            key, title = sub.stakeholder_type, str(StakeholderType(sub.stakeholder_type).label)
         part = parts.setdefault(key, Part(key=key, title=title, subtitle="", level=1))
         part.runs.append((sub, 0, None))
     for part in parts.values():
@@ -255,14 +334,14 @@ def _plan_full(selection: Selection, subs: list[Submission]) -> list[Part]:
     return list(parts.values())
 
 
-def _covered(sub: Submission, parents: dict[str, str]) -> set[str]:
+def _covered(sub: Source, parents: dict[str, str]) -> set[str]:
     """The line codes a submission's PDF addresses, C7 included when any of its sub-lines is
     (``text.is_addressed_with_sub_lines``; ``parents``: sub-line code → its line's code)."""
     covered = set(_edition(sub).get("covered", []))
     return covered | {parents[code] for code in covered if code in parents}
 
 
-def _plan_action_lines(selection: Selection, subs: list[Submission]) -> list[Part]:
+def _plan_action_lines(selection: Selection, subs: list[Source]) -> list[Part]:
     wanted = set(_line_codes(selection.action_lines))
     parts: list[Part] = []
     lines = list(
@@ -287,7 +366,7 @@ def _plan_action_lines(selection: Selection, subs: list[Submission]) -> list[Par
                     "Co-facilitator: %(cos)s", "Co-facilitators: %(cos)s", len(cos)
                 ) % {"cos": ", ".join(cos)}
         for sub in subs:
-            pages = _edition(sub).get("lines", {}).get(line.code)
+            pages = sub.pages_of_line(line.code)
             if pages and line.code in covered_by_sub[sub.pk]:
                 part.runs.append((sub, pages[0], pages[1]))
         part.subtitle = ngettext("%(count)d contribution", "%(count)d contributions", len(part.runs)) % {
@@ -297,7 +376,7 @@ def _plan_action_lines(selection: Selection, subs: list[Submission]) -> list[Par
     return parts
 
 
-def _run_length(sub: Submission, first: int, last: int | None) -> int:
+def _run_length(sub: Source, first: int, last: int | None) -> int:
     total = _edition(sub).get("pages") or 0
     end = total - 1 if last is None else min(last, total - 1)
     return max(end - first + 1, 0)
@@ -312,10 +391,10 @@ def toc_pages(rows: int) -> int:
 # --- Front matter --------------------------------------------------------------------------
 
 
-def key_figures(subs: list[Submission], selection: Selection) -> dict[str, Any]:
+def key_figures(subs: list[Source], selection: Selection) -> dict[str, Any]:
     """Counts by stakeholder type, region and Action Line coverage, with their charts."""
-    by_type = Counter(s.report.entity.stakeholder_type for s in subs)
-    by_region = Counter(s.report.entity.country.region_id for s in subs)
+    by_type = Counter(s.stakeholder_type for s in subs)
+    by_region = Counter(s.region for s in subs)
     parents = dict(ActionLine.objects.filter(parent__isnull=False).values_list("code", "parent__code"))
     covered = Counter(code for s in subs for code in _covered(s, parents))
     type_rows = [(str(label), by_type.get(value, 0)) for value, label in StakeholderType.choices]
@@ -425,7 +504,9 @@ def _assemble(
         number += 1
         for sub, first, last in part.runs:
             if length := _run_length(sub, first, last):
-                bookmarks = [mark(_attribution(sub), part.level + 1, 0)]
+                level = part.level + 1
+                if (bookmarks := sub.bookmarks.get(level)) is None:  # shared by its runs
+                    bookmarks = sub.bookmarks[level] = (mark(_attribution(sub), level, 0),)
                 stamp = font.head(part.title, number) if font else None
                 runs.append(merge.Run(_pdf_path(sub), first, last, bookmarks, stamp))
                 number += length
@@ -452,7 +533,7 @@ def compilation_build(
     output: Path,
     *,
     title: str = "",
-    submissions: list[Submission] | None = None,
+    submissions: list[Source] | None = None,
     progress: Progress | None = None,
     ensure_pdf: Callable[[Submission], object] | None = None,
 ) -> Built:
@@ -466,15 +547,17 @@ def compilation_build(
     missing = [
         sub
         for sub in subs
-        if not sub.pdf or not _edition(sub).get("name") or (ensure_pdf and not edition_is_current(sub))
+        if not sub.pdf or not sub.edition.get("name") or (ensure_pdf and not sub.edition_is_current)
     ]
     for done, sub in enumerate(missing, start=1):
         if ensure_pdf is None:
             raise ReportError(_("Submission %(id)s has no PDF yet.") % {"id": sub.pk})
         report(5 + int(45 * (done - 1) / len(missing)), _("Rendering report PDFs not rendered yet"))
-        ensure_pdf(sub)
-        sub.refresh_from_db(fields=["pdf", "pdf_pages", "pdf_page_map"])
-        if not edition_is_current(sub):
+        ensure_pdf(Submission.objects.get(pk=sub.pk))
+        rendered = Submission.objects.only("pdf", "pdf_page_map").get(pk=sub.pk)
+        sub.pdf = rendered.pdf.name or ""
+        sub.edition, sub.line_pages = _compact(rendered.pdf_page_map.get("edition"), sub.line_index)
+        if not sub.edition_is_current:
             raise ReportError(_("Submission %(id)s has no compilation edition yet.") % {"id": sub.pk})
     report(50, _("Planning the document"))
     parts = _plan_full(selection, subs) if selection.layout == "full" else _plan_action_lines(selection, subs)
@@ -491,7 +574,7 @@ def compilation_build(
     ):
         context: dict[str, Any] = {
             "title": title,
-            "cycle_name": subs[0].report.cycle.name,
+            "cycle_name": subs[0].cycle_name,
             "generated_at": timezone.localtime(),
             "selection": selection,
             "figures": key_figures(subs, selection),

@@ -26,8 +26,8 @@ import sys
 import tempfile
 import zlib
 from array import array
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -61,14 +61,14 @@ _CONTENTS_OR_RESOURCES = re.compile(
 _FIRST_REF = re.compile(rb"\[[ \t\r\n\f\x00]*(\d+)[ \t\r\n\f\x00]+\d+[ \t\r\n\f\x00]+R")
 
 
-@dataclass
+@dataclass(slots=True)
 class Bookmark:
     title: str
     level: int  # 1 = top level
     page: int  # 0-based page index in the run it belongs to
 
 
-@dataclass
+@dataclass(slots=True)
 class Stamp:
     """What is printed in the bottom margin of a run's pages: ``head``, content operators (the
     part's title, made by ``reports/compilation/stamp.py``), and the page's number in the output,
@@ -112,7 +112,7 @@ class Stamping:
         )
 
 
-@dataclass
+@dataclass(slots=True)  # a 10,000-report compilation holds 100,000 of them
 class Run:
     """Pages ``first``..``last`` (0-based, inclusive; ``last=None``: to the end) of ``path``,
     with ``stamp`` printed on each of them (when given)."""
@@ -120,7 +120,7 @@ class Run:
     path: Path | Later
     first: int = 0
     last: int | None = None
-    bookmarks: list[Bookmark] = field(default_factory=list)
+    bookmarks: Sequence[Bookmark] = ()
     stamp: Stamp | None = None
 
 
@@ -588,72 +588,105 @@ Progress = Callable[[int, int], None]  # (sources copied, sources in all)
 
 def _copy_sources(
     writer: _Writer,
-    jobs: list[tuple[Path, list[RunEntry]]],
+    jobs: Iterable[tuple[Path, list[RunEntry]]],
+    total: int,
+    copied: Callable[[int, list[int]], None],
     stamping: Stamping | None = None,
     progress: Progress | None = None,
-) -> dict[int, list[int]]:
-    """Copy each source's runs; return each run's pages. A source the reader cannot handle (as
-    it is opened, or halfway through its copy: what it wrote is taken back) is rewritten by qpdf
-    and copied again. ``progress`` hears of every source copied."""
-    result: dict[int, list[int]] = {}
+) -> None:
+    """Copy each source's runs, telling ``copied`` each run's pages (run index, page objects). A
+    source the reader cannot handle (as it is opened, or halfway through its copy: what it wrote
+    is taken back) is rewritten by qpdf and copied again. ``progress`` hears of every source
+    copied (of ``total``)."""
     for done, (path, selected) in enumerate(jobs, start=1):
         data = Path(path).read_bytes()
         mark = writer.mark()
         try:
-            copied = _copy_one(writer, SourcePdf(data), selected, stamping)
+            pages = _copy_one(writer, SourcePdf(data), selected, stamping)
         except UNREADABLE:
             writer.rewind(mark)
-            copied = _copy_one(writer, SourcePdf(normalized(data)), selected, stamping)
-        for (index, *_rest), pages in zip(selected, copied, strict=True):
-            result[index] = pages
+            pages = _copy_one(writer, SourcePdf(normalized(data)), selected, stamping)
+        for (index, *_rest), run_pages in zip(selected, pages, strict=True):
+            copied(index, run_pages)
         del data
         if progress is not None:
-            progress(done, len(jobs))
-    return result
+            progress(done, total)
 
 
 def _child_main(job_path: str) -> None:
-    """``python -m reports.compilation.merge JOB.json``: copy the sources the job describes into the
-    output the parent process started; leave the new objects' byte offsets next to the job
-    file (``.offsets``, 8 bytes each) and print the runs' pages (JSON)."""
-    job = json.loads(Path(job_path).read_text())
-    writer = _Writer(Path(job["output"]), offsets=array("Q", [0]) * job["next"])
-    stamping = (
-        Stamping(**{**job["stamping"], "digits": {k: tuple(v) for k, v in job["stamping"]["digits"].items()}})
-        if job["stamping"]
-        else None
-    )
-    sources = [
-        (Path(p), [(i, f, la, n, Stamp(*s) if s else None) for i, f, la, n, s in runs])
-        for p, runs in job["sources"]
-    ]
-    progress_path = Path(job_path).with_suffix(".progress")
-    step = max(1, len(sources) // 100)
+    """``python -m reports.compilation.merge JOB``: copy the sources the job describes into the
+    output the parent process started. The job is a header line (JSON) and one line per source,
+    read as the copying goes. Leaves the new objects' byte offsets next to the job file
+    (``.offsets``, 8 bytes each) and each run's pages (``.pages``: run index, count, page objects)."""
+    base = Path(job_path)
+    with base.open() as lines, base.with_suffix(".pages").open("wb") as pages_out:
+        job = json.loads(lines.readline())
+        writer = _Writer(Path(job["output"]), offsets=array("Q", [0]) * job["next"])
+        stamping = (
+            Stamping(
+                **{**job["stamping"], "digits": {k: tuple(v) for k, v in job["stamping"]["digits"].items()}}
+            )
+            if job["stamping"]
+            else None
+        )
+        heads = job["heads"]
 
-    def tell(done: int, total: int) -> None:  # read by the parent while it waits
-        if done % step == 0 or done == total:
-            progress_path.write_text(str(done))
+        def sources() -> Iterator[tuple[Path, list[RunEntry]]]:
+            for line in lines:
+                path, runs = json.loads(line)
+                yield (
+                    Path(path),
+                    [
+                        (i, f, la, n, Stamp(heads[h], first) if h >= 0 else None)
+                        for i, f, la, n, h, first in runs
+                    ],
+                )
 
-    pages = _copy_sources(writer, sources, stamping, tell)
+        progress_path = base.with_suffix(".progress")
+        step = max(1, job["sources"] // 100)
+
+        def tell(done: int, total: int) -> None:  # read by the parent while it waits
+            if done % step == 0 or done == total:
+                progress_path.write_text(str(done))
+
+        def copied(index: int, run_pages: list[int]) -> None:
+            array("Q", [index, len(run_pages), *run_pages]).tofile(pages_out)
+
+        _copy_sources(writer, sources(), job["sources"], copied, stamping, tell)
     writer.fh.close()
-    with Path(job_path).with_suffix(".offsets").open("wb") as fh:
+    with base.with_suffix(".offsets").open("wb") as fh:
         writer.offsets[job["next"] :].tofile(fh)
-    json.dump(pages, sys.stdout)
 
 
 def _start_child(
     output: Path, first: int, jobs: list, job_path: Path, stamping: Stamping | None
 ) -> subprocess.Popen:
-    payload = {
-        "output": str(output),
-        "next": first,
-        "sources": [
-            [str(p), [[i, f, la, n, [s.head, s.first] if s else None] for i, f, la, n, s in runs]]
+    heads: dict[str, int] = {}  # each part's head once, not once per run (100,000 of them)
+    with job_path.open("w") as fh:
+        body = [
+            json.dumps(
+                [
+                    str(p),
+                    [
+                        [i, f, la, n, heads.setdefault(s.head, len(heads)), s.first]
+                        if s
+                        else [i, f, la, n, -1, 0]
+                        for i, f, la, n, s in runs
+                    ],
+                ]
+            )
             for p, runs in jobs
-        ],
-        "stamping": stamping.as_job() if stamping else None,
-    }
-    job_path.write_text(json.dumps(payload))
+        ]
+        header = {
+            "output": str(output),
+            "next": first,
+            "sources": len(jobs),
+            "heads": list(heads),
+            "stamping": stamping.as_job() if stamping else None,
+        }
+        fh.write(json.dumps(header) + "\n")
+        for line in body:
+            fh.write(line + "\n")
     return subprocess.Popen(
         [sys.executable, "-m", f"{__package__}.merge", str(job_path)],
         cwd=Path(__file__).resolve().parents[2],  # the project's root, where reports/ is
@@ -671,13 +704,19 @@ def _tell_progress(path: Path, total: int, progress: Progress | None) -> None:
 
 
 def _finish_child(
-    child: subprocess.Popen, first: int, job_path: Path, total: int, progress: Progress | None
-) -> tuple[array, dict[int, list[int]]]:
-    """Wait for the child (passing on how far it got), then take its offsets and pages."""
+    child: subprocess.Popen,
+    first: int,
+    job_path: Path,
+    total: int,
+    progress: Progress | None,
+    run_pages: list[list[int]],
+) -> array:
+    """Wait for the child (passing on how far it got); return its objects' offsets and put each
+    run's pages in ``run_pages``."""
     progress_path = job_path.with_suffix(".progress")
     while True:
         try:
-            out, err = child.communicate(timeout=0.5)
+            _out, err = child.communicate(timeout=0.5)
             break
         except subprocess.TimeoutExpired:  # still copying; communicate() goes on reading its output
             _tell_progress(progress_path, total, progress)
@@ -688,7 +727,16 @@ def _finish_child(
     offsets_path = job_path.with_suffix(".offsets")
     with offsets_path.open("rb") as fh:
         offsets.fromfile(fh, offsets_path.stat().st_size // offsets.itemsize)
-    return offsets, {int(k): v for k, v in json.loads(out).items()}
+    flat = array("Q")
+    pages_path = job_path.with_suffix(".pages")
+    with pages_path.open("rb") as fh:
+        flat.fromfile(fh, pages_path.stat().st_size // flat.itemsize)
+    at = 0
+    while at < len(flat):
+        index, count = flat[at], flat[at + 1]
+        run_pages[index] = flat[at + 2 : at + 2 + count].tolist()
+        at += 2 + count
+    return offsets
 
 
 def assemble(
@@ -736,7 +784,7 @@ def assemble(
             writer.fh.close()
             first = len(writer.offsets)
             with tempfile.TemporaryDirectory(prefix="compilation-merge-") as tmp:
-                job_path = Path(tmp) / "job.json"
+                job_path = Path(tmp) / "job.jsonl"
                 child = _start_child(output, first, jobs, job_path, stamping)
                 try:
                     made = [(later.path(), entries) for later, entries in later_jobs.values()]
@@ -744,14 +792,12 @@ def assemble(
                     child.kill()
                     child.communicate()
                     raise
-                offsets, pages = _finish_child(child, first, job_path, len(jobs), progress)
+                offsets = _finish_child(child, first, job_path, len(jobs), progress, run_pages)
             writer = _Writer(output, offsets=offsets)
         else:
-            pages = _copy_sources(writer, jobs, stamping, progress)
+            _copy_sources(writer, jobs, len(jobs), run_pages.__setitem__, stamping, progress)
             made = [(later.path(), entries) for later, entries in later_jobs.values()]
-        pages.update(_copy_sources(writer, made, stamping))
-        for index, copied in pages.items():
-            run_pages[index] = copied
+        _copy_sources(writer, made, len(made), run_pages.__setitem__, stamping)
         total = _page_tree(writer, root, run_nodes, run_pages)
         _check_stamps(runs, run_pages)
         if stamping is not None:

@@ -144,11 +144,11 @@ def test_filters_are_respected(corpus, tmp_path):
     assert "Zeta Digital Rights Foundation" in text
     assert "Alpha Ministry" not in text
     only_c5 = compilation.Selection(cycle=cycle.slug, action_lines=("C5",))
-    assert [s.report.entity.name for s in compilation.selection_submissions(only_c5)] == [
+    assert [s.entity_name for s in compilation.selection_submissions(only_c5)] == [
         "Alpha Ministry of ICT"
     ]
     c7 = compilation.Selection(cycle=cycle.slug, action_lines=("C7",))  # C7 covers its sub-lines
-    assert {s.report.entity.name for s in compilation.selection_submissions(c7)} == {
+    assert {s.entity_name for s in compilation.selection_submissions(c7)} == {
         "Zeta Digital Rights Foundation",
         "Beta Institute of Technology",
     }
