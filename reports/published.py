@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, FloatField, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.html import escape
@@ -198,32 +202,6 @@ def _query(q: str) -> SearchQuery:
     return combined
 
 
-def _line_family(code: str) -> ActionLine | None:
-    return ActionLine.objects.filter(code=code).first()
-
-
-def _apply(
-    qs: QuerySet[PublishedVersion], filters: PublicFilters, *, line: ActionLine | None, skip: str = ""
-) -> QuerySet[PublishedVersion]:
-    if filters.cycle and skip != "cycle":
-        qs = qs.filter(report__cycle__slug=filters.cycle)
-    if filters.stakeholder_type and skip != "stakeholder_type":
-        qs = qs.filter(report__entity__stakeholder_type=filters.stakeholder_type)
-    if filters.region and skip != "region":
-        qs = qs.filter(report__entity__country__region_id=filters.region)
-    if filters.country and skip != "country":
-        qs = qs.filter(report__entity__country_id=filters.country.upper())
-    if filters.language and skip != "language":
-        qs = qs.filter(report__language=filters.language)
-    if filters.action_line and skip != "action_line":
-        if line is None:
-            return qs.none()
-        qs = qs.filter(line_addressed(report=OuterRef("report_id"), line=line.pk))
-    if filters.q.strip():
-        qs = _search(qs, filters.q)
-    return qs
-
-
 def _search(qs: QuerySet[PublishedVersion], q: str) -> QuerySet[PublishedVersion]:
     q = q.strip()[:200]
     if _is_postgres():
@@ -234,33 +212,6 @@ def _search(qs: QuerySet[PublishedVersion], q: str) -> QuerySet[PublishedVersion
     for word in words:
         qs = qs.filter(Q(search_text__icontains=word) | Q(search_title__icontains=word))
     return qs
-
-
-def _facet_counts(base: QuerySet[PublishedVersion], name: str) -> dict[str, int]:
-    if name == "action_line":
-        reports = base.values("report_id")
-        rows = ActionLineProgress.objects.filter(LINE_ADDRESSED, report_id__in=reports).order_by()
-        families = (
-            rows.annotate(family=Coalesce("action_line__parent__code", "action_line__code"))
-            .values("family")
-            .annotate(n=Count("report_id", distinct=True))
-        )
-        subs = (
-            rows.filter(action_line__parent__isnull=False)
-            .values("action_line__code")
-            .annotate(n=Count("report_id", distinct=True))
-        )
-        counts = {r["family"]: r["n"] for r in families}
-        counts.update({r["action_line__code"]: r["n"] for r in subs})
-        return counts
-    column = {
-        "cycle": "report__cycle__slug",
-        "stakeholder_type": "report__entity__stakeholder_type",
-        "region": "report__entity__country__region_id",
-        "country": "report__entity__country_id",
-        "language": "report__language",
-    }[name]
-    return {r[column]: r["n"] for r in base.order_by().values(column).annotate(n=Count("pk"))}
 
 
 def _snippets(ids: list[int], q: str) -> dict[int, SafeString]:
@@ -333,6 +284,79 @@ COLUMNS = {
     "country": "report__entity__country_id",
     "language": "report__language",
 }
+# Places in a ``PublicIndex`` row: id, publication time, the columns, then the Action Lines addressed
+# as the bits of one number and as a tuple of their bits' places.
+PK, NEWEST, FIRST_COLUMN = 0, 1, 2
+MASK = FIRST_COLUMN + len(COLUMNS)
+LINES = MASK + 1
+
+
+@dataclass(frozen=True)
+class PublicIndex:
+    """What the list's filters read of every public report, made once per public stamp: each
+    current published version's id, publication time, the values of ``COLUMNS`` and, as the bits
+    of one number, the Action Lines it addresses (a line's bit is set when a sub-line of it is:
+    the rule of ``line_addressed``). ``codes[i]`` is the line of bit ``i``."""
+
+    codes: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    token: str = field(default_factory=lambda: secrets.token_hex(8))
+
+    def bit(self, code: str) -> int:
+        return 1 << self.codes.index(code) if code in self.codes else 0
+
+
+INDEX_KEY = "public:index:2:{stamp}"  # the number changes with the rows' layout
+# This process's copy of the newest index, by its token: the cache holds the token beside the index,
+# so a cleared cache (or another process's newer index) is noticed with one small read.
+_index_here: dict[str, PublicIndex] = {}
+
+
+def public_index() -> PublicIndex:
+    """The index for the current stamp: kept by this process, from the cache, or read from the
+    database (three queries) when something public changed."""
+    key = INDEX_KEY.format(stamp=public_stamp().value)
+    token = cache.get(f"{key}:token")
+    index = _index_here.get(token) if isinstance(token, str) else None
+    if index is None:
+        index = cache.get(key) if token else None
+        if not isinstance(index, PublicIndex) or index.token != token:
+            index = _index_read()
+            cache.set_many({key: index, f"{key}:token": index.token}, STAMP_SECONDS)
+        _index_here.clear()
+        _index_here[index.token] = index
+    return index
+
+
+def _index_read() -> PublicIndex:
+    codes = tuple(ActionLine.objects.in_template_order().values_list("code", flat=True))
+    bits = {code: 1 << i for i, code in enumerate(codes)}
+    masks: dict[int, int] = {}
+    addressed = ActionLineProgress.objects.filter(LINE_ADDRESSED, report__status=Report.Status.PUBLISHED)
+    for report_id, code, parent in addressed.values_list(
+        "report_id", "action_line__code", "action_line__parent__code"
+    ).iterator(chunk_size=2000):
+        masks[report_id] = masks.get(report_id, 0) | bits.get(code, 0) | bits.get(parent or "", 0)
+    places = {mask: tuple(i for i in range(len(codes)) if mask >> i & 1) for mask in set(masks.values())}
+    rows = tuple(
+        (pk, published_at.timestamp(), *columns, mask, places.get(mask, ()))
+        for pk, report_id, published_at, *columns in _facet_base()
+        .order_by("-published_at", "-pk")  # newest first: the list's order without a search
+        .values_list("pk", "report_id", "published_at", *COLUMNS.values())
+        .iterator(chunk_size=2000)
+        for mask in (masks.get(report_id, 0),)
+    )
+    return PublicIndex(codes=codes, rows=rows)
+
+
+def _matches(q: str) -> dict[int, float]:
+    """Current published versions matching the words (id → rank; 0 when not ranked). Which of them
+    are public is the index's to say."""
+    matching = _search(PublishedVersion.objects.filter(is_current=True, withdrawn_at__isnull=True), q)
+    if not _is_postgres():
+        return dict.fromkeys(matching.values_list("pk", flat=True), 0.0)
+    ranked = matching.annotate(rank=SearchRank(F("search_vector"), _query(q[:200])))
+    return dict(ranked.order_by().values_list("pk", "rank"))
 
 
 def public_search(*, filters: PublicFilters, page: int = 1, per_page: int = 20) -> SearchResult:
@@ -340,37 +364,49 @@ def public_search(*, filters: PublicFilters, page: int = 1, per_page: int = 20) 
     searching on PostgreSQL, else newest publication first), with a snippet each and, for every
     filter, the number of reports per value given the other filters.
 
-    The words are searched for once for all of it (``bench/public.py``: searching again for the
-    count, the page and each filter's counts was most of a broad search's time at 10,000 reports):
-    one query reads, for every report matching the words and the Action Line, its filter columns
-    and rank; the other filters, the counts per value, the order and the page are worked out from
-    those rows. Then one query for the page's reports, one for their snippets, and the Action Line
-    counts (a ``GROUP BY`` over the reports the other filters keep)."""
-    line = _line_family(filters.action_line) if filters.action_line else None
+    The filters, the counts per value, the order and the page are worked out from the public
+    index (``public_index``: made once for each state of what is published); only the words are
+    searched for in the database, once (``bench/public.py``: the searches for the counts were most
+    of a broad search's time at 10,000 reports). Then one query for the page's reports and one
+    for their snippets."""
+    index = public_index()
     q = filters.q.strip()
-    searched = _apply(_facet_base(), PublicFilters(q=q, action_line=filters.action_line), line=line)
-    ranked = bool(q) and _is_postgres()
-    if ranked:
-        searched = searched.annotate(rank=SearchRank(F("search_vector"), _query(q[:200])))
-    else:
-        searched = searched.annotate(rank=Value(0.0, output_field=FloatField()))
-    rows = list(searched.order_by().values_list("pk", "published_at", "rank", *COLUMNS.values()))
+    matches = _matches(q) if q else None
+    rows = index.rows if matches is None else [row for row in index.rows if row[PK] in matches]
+    line = index.bit(filters.action_line) if filters.action_line else 0
     chosen = [
-        (3 + index, getattr(filters, name).upper() if name == "country" else getattr(filters, name))
-        for index, name in enumerate(COLUMNS)
+        (FIRST_COLUMN + i, getattr(filters, name).upper() if name == "country" else getattr(filters, name))
+        for i, name in enumerate(COLUMNS)
         if getattr(filters, name)
     ]
+
+    # Rows keeping every chosen filter, and rows failing just one (they count for that filter's values).
+    passing: list[tuple[Any, ...]] = []
+    failing_one: dict[int, list[tuple[Any, ...]]] = {i: [] for i, _value in chosen}
+    if not chosen:
+        passing = list(rows)
+    for row in rows if chosen else ():
+        failed = [i for i, value in chosen if row[i] != value]
+        if not failed:
+            passing.append(row)
+        elif len(failed) == 1:
+            failing_one[failed[0]].append(row)
+
+    def on_line(some: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return [row for row in some if row[MASK] & line] if filters.action_line else some
+
+    kept = on_line(passing)
     facets: dict[str, dict[str, int]] = {}
-    for index, name in enumerate(COLUMNS):
-        others = [(i, value) for i, value in chosen if i != 3 + index]
-        counts: dict[str, int] = {}
-        for row in rows:
-            if all(row[i] == value for i, value in others):
-                counts[row[3 + index]] = counts.get(row[3 + index], 0) + 1
-        facets[name] = counts
-    kept = [row for row in rows if all(row[i] == value for i, value in chosen)]
-    kept.sort(key=lambda r: (-(r[2] or 0), -r[1].timestamp(), -r[0]))
-    page_obj = Paginator([row[0] for row in kept], per_page).get_page(page)
+    for i, name in enumerate(COLUMNS):
+        value_of = itemgetter(FIRST_COLUMN + i)
+        counts = Counter(map(value_of, kept))
+        counts.update(map(value_of, on_line(failing_one.get(FIRST_COLUMN + i, []))))
+        facets[name] = dict(counts)
+    facets["action_line"] = _line_counts(index, passing)
+    ids_in_order = list(map(itemgetter(PK), kept))  # the index's order: newest first
+    if matches:  # best match first; a stable sort keeps the newest first among equals
+        ids_in_order.sort(key=matches.__getitem__, reverse=True)
+    page_obj = Paginator(ids_in_order, per_page).get_page(page)
     ids = list(page_obj.object_list)
     by_pk = {
         v.pk: v
@@ -378,14 +414,11 @@ def public_search(*, filters: PublicFilters, page: int = 1, per_page: int = 20) 
     }
     versions = [by_pk[pk] for pk in ids if pk in by_pk]
     snippets = _snippets(ids, q)
-    facets["action_line"] = _facet_counts(
-        _apply(_facet_base(), filters, line=line, skip="action_line"), "action_line"
-    )
     return SearchResult(
         page=page_obj,
         hits=[Hit(version=v, snippet=snippets.get(v.pk)) for v in versions],
         facets={name: facets[name] for name in FACETS},
-        ranked=ranked,
+        ranked=bool(q) and _is_postgres(),
     )
 
 
@@ -467,6 +500,13 @@ def search_vector(config: str) -> CombinedExpression:
     )
 
 
+def _line_counts(index: PublicIndex, rows: Iterable[tuple[Any, ...]]) -> dict[str, int]:
+    """Of ``rows``, how many address each line."""
+    counts = Counter(chain.from_iterable(map(itemgetter(LINES), rows)))
+    return {code: counts[bit] for bit, code in enumerate(index.codes) if counts[bit]}
+
+
 def action_line_counts() -> dict[str, int]:
     """How many published reports address each line (a parent line counting its sub-lines')."""
-    return _facet_counts(_facet_base(), "action_line")
+    index = public_index()
+    return _line_counts(index, index.rows)
