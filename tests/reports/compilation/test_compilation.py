@@ -144,9 +144,7 @@ def test_filters_are_respected(corpus, tmp_path):
     assert "Zeta Digital Rights Foundation" in text
     assert "Alpha Ministry" not in text
     only_c5 = compilation.Selection(cycle=cycle.slug, action_lines=("C5",))
-    assert [s.entity_name for s in compilation.selection_submissions(only_c5)] == [
-        "Alpha Ministry of ICT"
-    ]
+    assert [s.entity_name for s in compilation.selection_submissions(only_c5)] == ["Alpha Ministry of ICT"]
     c7 = compilation.Selection(cycle=cycle.slug, action_lines=("C7",))  # C7 covers its sub-lines
     assert {s.entity_name for s in compilation.selection_submissions(c7)} == {
         "Zeta Digital Rights Foundation",
