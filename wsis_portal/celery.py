@@ -6,7 +6,7 @@ broker (the embedded default) ``CELERY_TASK_ALWAYS_EAGER`` is on and tasks run i
 Work is routed by kind to four queues, so that a slow mail server or a compilation of thousands
 of reports does not hold up anyone's receipt, and each kind can get its own workers:
 
-- ``render``: a submission's PDF (WeasyPrint: CPU and memory);
+- ``render``: a submission's PDF, then its compilation edition (WeasyPrint: CPU and memory);
 - ``mail``: every e-mail (waits on the SMTP server);
 - ``compile``: compiled PDF reports (long, large files);
 - ``default``: everything else — the sweepers, reminders, housekeeping, health pings.
@@ -29,6 +29,7 @@ QUEUES = ("render", "mail", "compile", "default")
 LEGACY_QUEUE = "celery"  # Celery's default queue name: consumed with ``default``
 TASK_ROUTES = {
     "reports.render_pdf": {"queue": "render"},
+    "reports.render_edition": {"queue": "render"},
     "reports.send_email": {"queue": "mail"},
     "reports.compile_reports": {"queue": "compile"},
 }

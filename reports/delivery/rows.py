@@ -212,6 +212,17 @@ def deliveries_enqueue_on_commit(rows: Iterable[Delivery]) -> None:
         transaction.on_commit(partial(deliveries_publish, jobs), robust=True)
 
 
+def edition_enqueue_on_commit(submission_id: int) -> None:
+    """Once committed, hand the render of the submission's compilation edition to the broker."""
+    transaction.on_commit(partial(edition_publish, submission_id), robust=True)
+
+
+def edition_publish(submission_id: int) -> bool:
+    from . import tasks  # noqa: PLC0415 (as in deliveries_publish)
+
+    return tasks.publish(tasks.render_edition, submission_id, model="compilation edition of submission")
+
+
 def deliveries_publish(jobs: Iterable[tuple[int, str]]) -> int:
     """Hand rows to the broker; returns how many were handed over.
 

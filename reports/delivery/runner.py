@@ -45,9 +45,10 @@ from .rows import (
     changes_notice_create,
     deliveries_enqueue_on_commit,
     deliveries_publish,
+    edition_enqueue_on_commit,
     submission_deliveries_create,
 )
-from .submission_pdf import submission_pdf_ensure, submission_pdf_filename
+from .submission_pdf import submission_edition_ensure, submission_pdf_ensure, submission_pdf_filename
 
 # Callers outside reports/delivery/ (services, web, admin, commands) use the row, PDF and run
 # functions from here.
@@ -60,6 +61,7 @@ __all__ = [
     "delivery_claim",
     "delivery_retry",
     "delivery_run",
+    "edition_run",
     "smtp_error_reason",
     "submission_deliveries_create",
     "submission_pdf_ensure",
@@ -112,7 +114,9 @@ def delivery_run(*, delivery_id: int, takeover: bool = False) -> RunResult:
         return RunResult(Outcome.SKIPPED)
     try:
         if row.kind == K.RENDER_PDF:
-            submission_pdf_ensure(submission=_render_submission(row))
+            # The compilation edition is rendered afterwards (``edition_enqueue_on_commit``): on a
+            # deadline day the e-mails waiting for this PDF do not wait for it as well.
+            submission_pdf_ensure(submission=_render_submission(row), edition=False)
         else:
             delivery_message(row).send(fail_silently=False)
     except Exception as exc:  # classified below: transient ones retry, permanent ones fail the row
@@ -131,8 +135,21 @@ def delivery_run(*, delivery_id: int, takeover: bool = False) -> RunResult:
         jobs.job_done(Delivery, row)
         if row.kind == K.RENDER_PDF:
             _enqueue_waiting_emails(row)
+            edition_enqueue_on_commit(_render_submission_id(row))
     logger.info("delivery %s (%s) done after %s attempt(s)", row.pk, row.kind, row.attempts)
     return RunResult(Outcome.DONE)
+
+
+def edition_run(*, submission_id: int) -> str:
+    """Render the submission's compilation edition unless it is current (``render_edition``). Not
+    a delivery row: should it fail, a compilation renders the edition it finds missing."""
+    submission = (
+        Submission.objects.select_related("report__entity", "report__cycle").filter(pk=submission_id).first()
+    )
+    if submission is None or not submission.pdf:
+        return "skipped"
+    submission_edition_ensure(submission=submission)
+    return "done"
 
 
 def _enqueue_waiting_emails(row: Delivery) -> None:

@@ -22,14 +22,15 @@ EDITION_STYLESHEET = "css/compilation-edition.css"
 _edition_css = threading.local()
 
 
-def submission_pdf_ensure(*, submission: Submission, force: bool = False) -> Submission:
+def submission_pdf_ensure(*, submission: Submission, force: bool = False, edition: bool = True) -> Submission:
     """Render and store the submission's PDF (and its page map) unless it already has them: a re-run
     after a worker died between storing the file and recording the row as done costs nothing.
-    ``force`` renders again (operators; an older PDF without a page map). The compilation edition
-    is rendered too when it is missing or out of date (``edition_is_current``)."""
+    ``force`` renders again (operators; an older PDF without a page map). With ``edition`` the
+    compilation edition is rendered too when it is missing or out of date (``edition_is_current``);
+    the submission's own render leaves it to ``render_edition``, after its e-mails are on their way."""
     submission = Submission.objects.select_related("report__entity", "report__cycle").get(pk=submission.pk)
     if submission.pdf and submission.pdf_page_map and not force:
-        if not edition_is_current(submission):
+        if edition and not edition_is_current(submission):
             submission_edition_ensure(submission=submission)
         return submission
     rendered = report_pdf(
@@ -44,7 +45,8 @@ def submission_pdf_ensure(*, submission: Submission, force: bool = False) -> Sub
     Submission.objects.filter(pk=submission.pk).update(
         pdf=submission.pdf.name, pdf_pages=rendered.pages, pdf_page_map=rendered.page_map
     )
-    submission_edition_ensure(submission=submission, force=True)
+    if edition:
+        submission_edition_ensure(submission=submission, force=True)
     return submission
 
 

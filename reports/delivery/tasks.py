@@ -83,6 +83,20 @@ def render_pdf(self: Task, delivery_id: int) -> str:
 
 
 @shared_task(
+    name="reports.render_edition",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def render_edition(submission_id: int) -> str:
+    """Render a submission's compilation edition (the pages compiled reports copy), queued once its
+    PDF is stored and its e-mails are handed over; behind the PDFs still waiting in a burst."""
+    return runner.edition_run(submission_id=submission_id)
+
+
+@shared_task(
     bind=True,
     name="reports.send_email",
     acks_late=True,

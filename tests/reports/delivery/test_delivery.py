@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from reports import errors, services
 from reports.delivery import runner as delivery
 from reports.delivery import submission_pdf
+from reports.delivery import tasks as delivery_tasks
 from reports.delivery.runner import Outcome, deliveries_sweep, delivery_run
 from reports.models import Delivery, Invitation, Membership, Submission
 from tests import factories
@@ -274,6 +275,38 @@ def published(monkeypatch):
 
     monkeypatch.setattr(delivery, "deliveries_publish", record)
     return jobs
+
+
+def test_the_emails_are_handed_over_before_the_compilation_edition_is_rendered(
+    submitted, monkeypatch, django_capture_on_commit_callbacks
+):
+    """On a deadline day the e-mails waiting for a PDF do not wait for its compilation edition as
+    well: the render stores the PDF, hands its e-mails to the broker, then queues the edition."""
+    handed: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        delivery_tasks, "publish", lambda task, pk, model="": handed.append((task.name, pk)) or True
+    )
+    by_kind = rows(submitted)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run(by_kind[K.RENDER_PDF]).outcome is Outcome.DONE
+    emails = {by_kind[K.RECEIPT_EMAIL].pk, by_kind[K.SECRETARIAT_EMAIL].pk}
+    assert [name for name, _pk in handed] == [
+        "reports.send_email",
+        "reports.send_email",
+        "reports.render_edition",
+    ]
+    assert {pk for name, pk in handed if name == "reports.send_email"} == emails
+    assert handed[-1][1] == submitted.pk
+    stored = Submission.objects.get(pk=submitted.pk)
+    assert stored.pdf
+    assert not submission_pdf.edition_is_current(stored)  # not rendered yet
+
+    assert delivery.edition_run(submission_id=submitted.pk) == "done"  # what the task runs
+    stored = Submission.objects.get(pk=submitted.pk)
+    assert submission_pdf.edition_is_current(stored)
+    edition = PdfReader(submission_pdf.edition_file(stored).open("rb"))
+    assert len(edition.pages) == stored.pdf_page_map["edition"]["pages"]
+    assert submitted.report.entity.name in edition.pages[0].extract_text()
 
 
 def test_the_sweeper_hands_over_overdue_rows_but_not_emails_without_their_pdf(submitted, published):
