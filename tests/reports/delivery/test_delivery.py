@@ -283,9 +283,12 @@ def test_the_emails_are_handed_over_before_the_compilation_edition_is_rendered(
     """On a deadline day the e-mails waiting for a PDF do not wait for its compilation edition as
     well: the render stores the PDF, hands its e-mails to the broker, then queues the edition."""
     handed: list[tuple[str, int]] = []
-    monkeypatch.setattr(
-        delivery_tasks, "publish", lambda task, pk, model="": handed.append((task.name, pk)) or True
-    )
+
+    def publish(task, pk, model=""):
+        handed.append((task.name, pk))
+        return True
+
+    monkeypatch.setattr(delivery_tasks, "publish", publish)
     by_kind = rows(submitted)
     with django_capture_on_commit_callbacks(execute=True):
         assert run(by_kind[K.RENDER_PDF]).outcome is Outcome.DONE
