@@ -2,9 +2,11 @@
 
 Starts the deployed tier of the tests (tests/deployed/conftest.py: PostgreSQL, Redis, gunicorn with
 two workers and DEBUG off behind nginx with TLS, beat, an SMTP server) and, for each worker size
-asked (``--workers 1 2``: Celery worker processes consuming every queue), prepares N complete
-reports of N entities (each member logged in), measures the web's idle latency, then submits all
-N at once over HTTPS and waits until every secretariat e-mail has arrived. Reported per size:
+asked (``--workers 1 2``: processes of the Celery worker serving the render queue — each
+submission's PDF, then its compilation edition — beside a worker of two processes for the mail and
+other queues, as docker-compose.yml deploys them), prepares N complete reports of N entities (each
+member logged in), measures the web's idle latency, then submits all N at once over HTTPS and waits
+until every secretariat e-mail has arrived. Reported per size:
 
 - drain time: from the first submit to the last secretariat e-mail;
 - one render's time: the median of the worker's render_pdf task times in the run with the fewest
@@ -99,8 +101,9 @@ def tier_start(*, processes: int | None = None):
     return tier, stop
 
 
-def worker_start(tier: Any, processes: int, *, name: str) -> None:
-    """A Celery worker of ``processes`` pool processes consuming every queue, as `make run` does."""
+def worker_start(tier: Any, processes: int, *, name: str, queues: str = "") -> None:
+    """A Celery worker of ``processes`` pool processes consuming ``queues`` (comma-separated), or
+    every queue as `make run` does."""
     log = tier.dir / f"{name}.log"
     if log.exists():
         log.unlink()
@@ -109,7 +112,7 @@ def worker_start(tier: Any, processes: int, *, name: str) -> None:
         [
             sys.executable, "-m", "celery", "-A", "wsis_portal", "worker", "--loglevel", "INFO",
             "--concurrency", str(processes), "-n", f"{name}-{processes}@localhost",
-            "--without-gossip", "--without-mingle",
+            "--without-gossip", "--without-mingle", *(["-Q", queues] if queues else []),
         ],
     )  # fmt: skip
     tier._wait_for_log(name, " ready.")  # noqa: SLF001
@@ -332,7 +335,10 @@ def burst(tier: Any, *, processes: int, reports: int, full: bool) -> dict[str, A
     watch_path = f"/reports/{watcher_row['report_id']}/"
     submitters = [(row, Person(tier, row["session"])) for row in people]
     tokens = [person.form_token(f"/reports/{row['report_id']}/submit/") for row, person in submitters]
-    worker_start(tier, processes, name=f"burst-{processes}")
+    # As deployed (docker-compose.yml): the measured render worker on the render queue, e-mails
+    # and the rest by a worker of their own, so that a queue of renders never holds up an e-mail.
+    worker_start(tier, processes, name=f"burst-{processes}", queues="render")
+    worker_start(tier, 2, name=f"burst-mail-{processes}", queues="mail,default,celery,compile")
     idle = idle_latencies(watcher, watch_path)
     tier.smtp.reset()
 
@@ -371,6 +377,7 @@ def burst(tier: Any, *, processes: int, reports: int, full: bool) -> dict[str, A
     log = tier.log(f"burst-{processes}")
     renders = task_times(log, "reports.render_pdf")
     worker_stop(tier, f"burst-{processes}")
+    worker_stop(tier, f"burst-mail-{processes}")
     rows = database_check(tier, [row["report_id"] for row, _ in submitters])
     one_render = statistics.median(renders) if renders else float("nan")
     idle_p50 = statistics.median(idle)
