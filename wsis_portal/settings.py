@@ -471,6 +471,9 @@ PORTAL_RATE_LIMITS = {
     "download": env.str("DOWNLOAD_LIMIT", default="20/m/user,300/h/user"),
     # Compilations requested by one member of the secretariat.
     "compilation": env.str("COMPILATION_LIMIT", default="20/h/user"),
+    # Public PDFs laid out on their first download (anyone, per client address); a stored one is
+    # served without counting.
+    "public_pdf": env.str("PUBLIC_PDF_LIMIT", default="10/m/ip,100/h/ip"),
 }
 
 # --- Open data: the read-only API (/api/v1/) and the bulk downloads (/data/) -----------------------

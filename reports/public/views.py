@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET
 
 from action_lines.models import ActionLine
+from wsis_portal import limits
 
 from .. import published, services
 from ..annex import Kind
@@ -254,6 +255,10 @@ def report_pdf(request: HttpRequest, report_id: int) -> HttpResponseBase:
     version = _version_or_404(report_id)
     filename = published_pdf_filename(version)
     if not version.pdf:
+        # Laying a report out takes a worker's CPU for seconds: a client asking for many of them
+        # at once waits (the bulk downloads at /data/ are the way to take everything).
+        if limits.limit_reached(request, "public_pdf"):
+            return limits.too_many_requests(request, "public_pdf")
         services.published_version_pdf_store(
             version=version, content=published_pdf_render(version), filename=filename
         )

@@ -42,3 +42,22 @@ def test_public_pdf_has_the_report_without_the_contact(client, cycle, publish):
     assert "Fibre reached every district." in text
     assert "Private Person Name" not in text
     assert "focal.point@example.org" not in text
+
+
+def test_public_pdfs_laid_out_for_one_address_are_limited_stored_ones_are_not(
+    client, cycle, publish, settings
+):
+    settings.PORTAL_RATE_LIMITS = {**settings.PORTAL_RATE_LIMITS, "public_pdf": "2/m/ip,100/h/ip"}
+    reports = [
+        publish(make_report(cycle=cycle, name=f"Office {n}", summary=f"Summary {n}.")) for n in range(3)
+    ]
+    urls = [reverse("public:report_pdf", args=[report.pk]) for report in reports]
+    assert [client.get(url).status_code for url in urls[:2]] == [200, 200]
+    refused = client.get(urls[2])
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert "Wait a minute, then try again." in refused.content.decode()
+    assert client.get(urls[0]).status_code == 200  # stored on its first download: not counted again
+    other = client.get(urls[2], REMOTE_ADDR="192.0.2.44")  # another address has its own count
+    assert other.status_code == 200
+    assert other["Content-Type"] == "application/pdf"
