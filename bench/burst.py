@@ -40,6 +40,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 SECRETARIAT = "wsis-info@itu.int"
+# The render worker's niceness: about the share docker-compose.yml gives it beside the web (CPU
+# weight 256 against 1,024; niceness 6 is weight 272 for Linux's scheduler).
+RENDER_NICE = 6
 SESSION_COOKIE = "__Host-sessionid"
 CSRF_COOKIE = "__Host-csrftoken"
 
@@ -101,15 +105,16 @@ def tier_start(*, processes: int | None = None):
     return tier, stop
 
 
-def worker_start(tier: Any, processes: int, *, name: str, queues: str = "") -> None:
+def worker_start(tier: Any, processes: int, *, name: str, queues: str = "", nice: int = 0) -> None:
     """A Celery worker of ``processes`` pool processes consuming ``queues`` (comma-separated), or
-    every queue as `make run` does."""
+    every queue as `make run` does; ``nice``: its CPU priority below the web's (Linux niceness)."""
     log = tier.dir / f"{name}.log"
     if log.exists():
         log.unlink()
     tier._spawn(  # noqa: SLF001 (the tier's own way to start a process with its environment and log)
         name,
         [
+            *(["nice", "-n", str(nice)] if nice else []),
             sys.executable, "-m", "celery", "-A", "wsis_portal", "worker", "--loglevel", "INFO",
             "--concurrency", str(processes), "-n", f"{name}-{processes}@localhost",
             "--without-gossip", "--without-mingle", *(["-Q", queues] if queues else []),
@@ -308,6 +313,17 @@ def task_times(log: str, task: str) -> list[float]:
     return [float(s) for s in re.findall(rf"Task {re.escape(task)}\[[^\]]+\] succeeded in ([0-9.]+)s", log)]
 
 
+def task_ends(log: str, task: str) -> list[float]:
+    """When each run of ``task`` ended (seconds since the epoch), from the worker log's UTC times
+    (``LOGGING``'s plain format: ``2026-12-03T18:40:01.123Z INFO celery.app.trace: Task …``)."""
+    stamps = re.findall(
+        rf"(\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}})Z \w+ [\w.]+: Task {re.escape(task)}\[", log
+    )
+    return sorted(
+        datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC).timestamp() for stamp in stamps
+    )
+
+
 def database_check(tier: Any, report_ids: list[int]) -> dict[str, int]:
     """Rows of the burst's submissions: deliveries not done, secretariat e-mail rows per submission."""
     code = (
@@ -335,9 +351,10 @@ def burst(tier: Any, *, processes: int, reports: int, full: bool) -> dict[str, A
     watch_path = f"/reports/{watcher_row['report_id']}/"
     submitters = [(row, Person(tier, row["session"])) for row in people]
     tokens = [person.form_token(f"/reports/{row['report_id']}/submit/") for row, person in submitters]
-    # As deployed (docker-compose.yml): the measured render worker on the render queue, e-mails
-    # and the rest by a worker of their own, so that a queue of renders never holds up an e-mail.
-    worker_start(tier, processes, name=f"burst-{processes}", queues="render")
+    # As deployed (docker-compose.yml): the measured render worker on the render queue, at a lower
+    # CPU priority (cpu_shares there), e-mails and the rest by a worker of their own, so that
+    # renders take the CPU the web and the e-mails leave and never hold them up.
+    worker_start(tier, processes, name=f"burst-{processes}", queues="render", nice=RENDER_NICE)
     worker_start(tier, 2, name=f"burst-mail-{processes}", queues="mail,default,celery,compile")
     idle = idle_latencies(watcher, watch_path)
     tier.smtp.reset()
@@ -363,6 +380,7 @@ def burst(tier: Any, *, processes: int, reports: int, full: bool) -> dict[str, A
         return counts
 
     with Prober(watcher, watch_path) as prober:
+        started_at = time.time()
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=min(reports, 20)) as pool:
             statuses = list(pool.map(submit, range(reports)))
@@ -376,6 +394,10 @@ def burst(tier: Any, *, processes: int, reports: int, full: bool) -> dict[str, A
     counts = arrived()
     log = tier.log(f"burst-{processes}")
     renders = task_times(log, "reports.render_pdf")
+    pdf_ends = task_ends(log, "reports.render_pdf")
+    editions_before = sum(
+        1 for end in task_ends(log, "reports.render_edition") if pdf_ends and end < pdf_ends[-1]
+    )
     worker_stop(tier, f"burst-{processes}")
     worker_stop(tier, f"burst-mail-{processes}")
     rows = database_check(tier, [row["report_id"] for row, _ in submitters])
@@ -388,6 +410,10 @@ def burst(tier: Any, *, processes: int, reports: int, full: bool) -> dict[str, A
         "submit_statuses_ok": sum(1 for s in statuses if s == 302),
         "submitted_in_s": round(submitted_in, 2),
         "drain_s": round(drained, 2),
+        # The last PDF rendered (the rest of the drain is its e-mail) and how many compilation
+        # editions were rendered before it (none, when the render queue keeps its order).
+        "last_pdf_s": round(pdf_ends[-1] - started_at, 2) if pdf_ends else None,
+        "editions_before_last_pdf": editions_before,
         "one_render_s": round(one_render, 3),
         "lost": sum(1 for c in counts.values() if c == 0),
         "sent_twice": sum(1 for c in counts.values() if c > 1),
