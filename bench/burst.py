@@ -314,14 +314,24 @@ def task_times(log: str, task: str) -> list[float]:
 
 
 def task_ends(log: str, task: str) -> list[float]:
-    """When each run of ``task`` ended (seconds since the epoch), from the worker log's UTC times
-    (``LOGGING``'s plain format: ``2026-12-03T18:40:01.123Z INFO celery.app.trace: Task …``)."""
-    stamps = re.findall(
-        rf"(\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}})Z \w+ [\w.]+: Task {re.escape(task)}\[", log
-    )
-    return sorted(
-        datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC).timestamp() for stamp in stamps
-    )
+    """When each run of ``task`` ended (seconds since the epoch), from the worker log: JSON lines
+    with a ``timestamp`` (the deployed tier's ``LOG_FORMAT``), or plain lines starting with their
+    UTC time."""
+    ends = []
+    for line in log.splitlines():
+        if f"Task {task}[" not in line or " succeeded in " not in line:
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and record.get("timestamp"):
+            ends.append(datetime.fromisoformat(record["timestamp"]).timestamp())
+        elif plain := re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z ", line):
+            ends.append(
+                datetime.strptime(plain.group(1), "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC).timestamp()
+            )
+    return sorted(ends)
 
 
 def database_check(tier: Any, report_ids: list[int]) -> dict[str, int]:

@@ -10,6 +10,7 @@ from weasyprint import HTML
 
 from reports.compilation import merge
 from reports.compilation.pdf_source import SourcePdf, normalized
+from reports.compilation.stamp import StampFont
 from tests.conftest import ARABIC, CHINESE
 
 
@@ -173,6 +174,43 @@ def test_copying_in_a_child_process_while_a_source_is_made_gives_the_same_docume
             (2, "Beta", 6),
         ]
     )
+    with pikepdf.open(parallel) as pdf:
+        assert pdf.check_pdf_syntax() == []
+
+
+def test_stamped_runs_copied_in_a_child_process_print_each_parts_head_and_the_pages_numbers(
+    sources, tmp_path
+):
+    """The child process gets each part's head once (a table) and the runs by index into it: two
+    parts, runs of both, the same pages as copied in this process."""
+    font = StampFont(["Part one: alpha", "Part two: beta"])
+    alpha_pages = len(PdfReader(sources["alpha"]).pages)
+
+    def runs() -> list[merge.Run]:
+        return [
+            merge.Run(
+                sources["alpha"], 0, None, [merge.Bookmark("Alpha", 1, 0)], font.head("Part one: alpha", 1)
+            ),
+            merge.Run(
+                sources["beta"],
+                1,
+                2,
+                [merge.Bookmark("Beta", 1, 0)],
+                font.head("Part two: beta", alpha_pages + 1),
+            ),
+            merge.Run(sources["alpha"], 0, 0, [], font.head("Part two: beta", alpha_pages + 3)),
+        ]
+
+    parallel, inline = tmp_path / "parallel.pdf", tmp_path / "inline.pdf"
+    merge.assemble(runs(), parallel, parallel=True, stamping=font.stamping())
+    merge.assemble(runs(), inline, parallel=False, stamping=font.stamping())
+    printed = texts(parallel)
+    assert printed == texts(inline)
+    assert len(printed) == alpha_pages + 3
+    for number, text in enumerate(printed, start=1):
+        part = "Part one: alpha" if number <= alpha_pages else "Part two: beta"
+        assert part in text, (number, text)
+        assert text.rstrip().endswith(str(number)), (number, text)
     with pikepdf.open(parallel) as pdf:
         assert pdf.check_pdf_syntax() == []
 
