@@ -68,28 +68,23 @@ def _run(task: Task, delivery_id: int) -> str:
     return retry_or_outcome(task, runner.delivery_run(delivery_id=delivery_id, takeover=redelivered(task)))
 
 
-@shared_task(
-    bind=True,
-    name="reports.render_pdf",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-)
+# A render: handed back to the queue when its process dies, bounded by the task time limits.
+RENDER_TASK: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    "soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.CELERY_TASK_TIME_LIMIT,
+}
+
+
+@shared_task(bind=True, name="reports.render_pdf", **RENDER_TASK)
 def render_pdf(self: Task, delivery_id: int) -> str:
     """Render and store a submission's PDF, then hand its e-mails to the broker."""
     return _run(self, delivery_id)
 
 
-@shared_task(
-    name="reports.render_edition",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
-)
+@shared_task(name="reports.render_edition", **RENDER_TASK)
 def render_edition(submission_id: int) -> str:
     """Render a submission's compilation edition (the pages compiled reports copy), queued once its
     PDF is stored and its e-mails are handed over; behind the PDFs still waiting in a burst."""
