@@ -121,6 +121,9 @@ class Deployment:
                 "SECRETARIAT_EMAIL": "wsis-info@itu.int",
                 "VAR_DIR": str(self.dir / "var"),
                 "DELIVERY_RETRY_DELAY": "2",
+                # Public PDFs laid out per client address: fewer than the demo's published reports,
+                # as a deployer may set it (tests/deployed/test_limits.py).
+                "PUBLIC_PDF_LIMIT": "5/m/ip,100/h/ip",
                 "PYTHONUNBUFFERED": "1",
             }
         )

@@ -82,7 +82,9 @@ class Visitor:
                     cookie, _, _rest = value.partition(";")
                     key, _, val = cookie.partition("=")
                     self.cookies[key.strip()] = val.strip()
-            return Answer(response.status, dict(response.getheaders()), response.read().decode())
+            return Answer(
+                response.status, dict(response.getheaders()), response.read().decode(errors="replace")
+            )
         finally:
             connection.close()
 
@@ -184,3 +186,38 @@ def test_too_many_new_entities_answer_429_in_french_keeping_the_form(deployment,
     with translation.override("fr"):
         assert html.escape(limit_message("entity_create")) in answer.text
     assert f'value="{html.escape(name)}"' in answer.text  # nothing to type again
+
+
+FORGET_PUBLIC_PDFS = """
+from reports.models import PublishedVersion
+print(PublishedVersion.objects.filter(report_id__in={ids!r}, is_current=True).update(pdf=""))
+"""
+
+
+def test_public_pdfs_laid_out_for_one_address_stop_at_the_limit_whatever_it_forwards(deployment):
+    """PUBLIC_PDF_LIMIT (5 a minute in this tier) counts the PDFs an address has laid out. Straight
+    to gunicorn from addresses that are not the proxy's, as in the login tests, so that the
+    proxy's own count (every visitor through nginx is 127.0.0.1 here) is left to the other tests:
+    the client's X-Forwarded-For does not give it a new count; another address has its own."""
+    listing = Visitor(deployment).request("GET", "/published/")
+    ids = list(dict.fromkeys(int(i) for i in re.findall(r'href="/published/(\d+)/"', listing.text)))
+    assert len(ids) >= 6, listing.text[-2000:]
+    ids = ids[:6]
+    assert deployment.manage("shell", "-c", FORGET_PUBLIC_PDFS.format(ids=ids)).strip().endswith("6")
+    statuses = []
+    for n, report_id in enumerate(ids):
+        visitor = Visitor(deployment, direct=True, source="127.0.0.4")
+        answer = visitor.request(
+            "GET", f"/published/{report_id}/pdf", headers={"X-Forwarded-For": f"203.0.113.{n}"}
+        )
+        statuses.append(answer.status)
+    assert statuses == [200] * 5 + [429], deployment.logs()
+    assert answer.headers["Retry-After"] == "60"
+    assert html.escape(limit_message("public_pdf")) in answer.text
+    elsewhere = Visitor(deployment, direct=True, source="127.0.0.5").request(
+        "GET", f"/published/{ids[-1]}/pdf"
+    )
+    assert elsewhere.status == 200
+    assert elsewhere.headers["Content-Type"] == "application/pdf"
+    stored = Visitor(deployment, direct=True, source="127.0.0.4").request("GET", f"/published/{ids[0]}/pdf")
+    assert stored.status == 200  # laid out already: served without counting
