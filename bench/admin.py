@@ -28,22 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 LOGIN_FACTOR = 25  # each page's median at most this many times the login page's
 sys.path.insert(0, str(ROOT))
 
+from _stack import postgres_start  # noqa: E402 - bench/ is the script's folder
+
 
 def database_url() -> tuple[str, object | None]:
     """The PostgreSQL to use, and the server to stop afterwards (``None`` for an external one)."""
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"], None
-    from tests.services import PostgresServer
-
-    server = PostgresServer()
-    if not server.start():
-        sys.exit(f"bench/admin.py needs PostgreSQL: {server.error}")
-    import psycopg
-
-    with psycopg.connect(
-        f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
-    ) as c:
-        c.execute("CREATE DATABASE wsis")
+    server = postgres_start("bench/admin.py")
     return server.url, server
 
 

@@ -30,25 +30,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _stack import postgres_start  # noqa: E402 - bench/ is the script's folder
+
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-def start_postgres():
-    from tests.services import PostgresServer
-
-    server = PostgresServer()
-    if not server.start():
-        sys.exit(f"bench/workspace.py --postgres needs PostgreSQL: {server.error}")
-    import psycopg
-
-    with psycopg.connect(
-        f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True
-    ) as c:
-        c.execute("CREATE DATABASE wsis")
-    return server
 
 
 def main() -> None:
@@ -66,7 +53,7 @@ def main() -> None:
     os.environ["LOG_LEVEL"] = "WARNING"
     server = None
     if args.postgres and not os.environ.get("DATABASE_URL"):
-        server = start_postgres()
+        server = postgres_start("bench/workspace.py --postgres")
         os.environ["DATABASE_URL"] = server.url
     elif not args.postgres:
         os.environ.pop("DATABASE_URL", None)
